@@ -1,0 +1,91 @@
+/* indexer.h - byline-index's pieces: turning input records into articles, and the run. */
+#ifndef BYLINE_INDEXER_H
+#define BYLINE_INDEXER_H
+
+#include "byline_xapian.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The canonical article fields, in the order they are stored. */
+enum ix_field {
+    IX_ID,
+    IX_TITLE,
+    IX_BODY,
+    IX_SUMMARY,
+    IX_URL,
+    IX_AUTHOR,
+    IX_SOURCE,
+    IX_CATEGORIES,
+    IX_TAGS,
+    IX_DATE,
+    IX_LANG,
+    IX_NFIELDS
+};
+
+/* Returns the canonical name of a field ("title"). */
+const char *ix_field_name(enum ix_field f);
+
+/* Where each canonical field is read from in the input: by default its own name. */
+typedef struct ix_fieldmap {
+    char *input[IX_NFIELDS]; /* malloc'd input names; NULL means the canonical name */
+} ix_fieldmap;
+
+/* Parses "title=headline,date=published_at" into the map (adding to what it holds).
+ * Returns 0, or -1 with a message in err (errlen bytes) naming the bad part. */
+int ix_fieldmap_parse(ix_fieldmap *map, const char *spec, char *err, size_t errlen);
+void ix_fieldmap_release(ix_fieldmap *map);
+
+/* Problems found in one record. */
+enum ix_problem {
+    IX_PROBLEM_NONE = 0,
+    IX_SKIP_JSON,     /* not valid JSON, or not an object */
+    IX_SKIP_NO_ID,    /* no usable id */
+    IX_SKIP_TYPE,     /* a field of the wrong type */
+    IX_SKIP_TOO_LONG, /* the record is larger than the limit */
+    IX_SKIP_INDEX,    /* Xapian refused it */
+    IX_NSKIP,
+};
+
+enum ix_warning {
+    IX_WARN_DATE = 0, /* unparseable date: indexed without one */
+    IX_WARN_UTF8,     /* invalid UTF-8: read as Windows-1252 */
+    IX_WARN_LANG,     /* unknown language: indexed unstemmed */
+    IX_NWARN,
+};
+
+/* What converting a record found: at most one reason to skip it, any number of warnings
+ * (each kind once), with messages. */
+typedef struct ix_diag {
+    enum ix_problem skip;
+    char skip_msg[512];
+    unsigned warned; /* bit per enum ix_warning */
+    char warn_msg[IX_NWARN][512];
+} ix_diag;
+
+/* An article built from one input record, owning every string it points to. */
+typedef struct ix_record {
+    bx_article art;
+    json_t *stored;        /* the object kept as the article's stored data */
+    char *data;            /* stored, serialised */
+    const char **lists[3]; /* authors, categories, tags: pointers into stored */
+} ix_record;
+
+/* Conversion settings. */
+typedef struct ix_convert {
+    const ix_fieldmap *map;
+    const char *default_lang; /* resolved code, or NULL for unstemmed */
+} ix_convert;
+
+/* Converts one JSON Lines record (line[0..len), no newline) into rec. Always fills diag.
+ * Returns 0 when rec holds an article to index (possibly with warnings), -1 when the record
+ * is to be skipped (diag says why). Release rec with ix_record_release either way. */
+int ix_record_from_json(const ix_convert *cv, const char *line, size_t len, ix_record *rec,
+                        ix_diag *diag);
+void ix_record_release(ix_record *rec);
+
+/* byline-index stats: prints what an index holds. Returns the exit status. */
+int ix_stats_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,574 @@
+/* main.c - byline-index: reads article files and writes them into a Byline index. */
+#include "indexer.h"
+
+#include "byline_common.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_SKIPPED = 3 };
+
+#define MAX_RECORD            (64u << 20) /* a record (one line) larger than this is skipped */
+#define MAX_MESSAGES_PER_KIND 50          /* after this many, a kind of problem is only counted */
+
+static const char usage_text[] =
+    "usage: byline-index --db PATH [options] FILE...\n"
+    "       byline-index --db PATH --delete ID [--delete ID...] [--delete-from FILE]\n"
+    "       byline-index stats --db PATH [--json]\n"
+    "\n"
+    "Indexes news articles from JSON Lines files (one article per line; plain or gzip;\n"
+    "'-' reads standard input) into a Xapian database.\n"
+    "\n"
+    "Fields: id (required), title, body, summary, url, author, source, categories, tags,\n"
+    "date, lang; other fields are stored and returned as they are. author, categories and\n"
+    "tags take a string or a list. Re-indexing an id replaces the article.\n"
+    "\n"
+    "options:\n"
+    "  -d, --db PATH         the index (default: $BYLINE_DB); created when missing\n"
+    "  -l, --lang LANG       language of articles without 'lang' (default: en; 'none' for no\n"
+    "                        stemming); ISO 639 codes or Snowball names\n"
+    "  -m, --map MAP         read fields under other names: title=headline,date=published_at\n"
+    "  -b, --batch N         commit every N articles (default: 10000)\n"
+    "      --delete ID       delete the article with this id (repeatable)\n"
+    "      --delete-from F   delete the ids listed in file F, one per line\n"
+    "      --overwrite       start the index afresh, discarding what it holds\n"
+    "      --strict          stop at the first bad record or warning\n"
+    "      --no-spelling     do not record spelling data (faster; no did-you-mean)\n"
+    "      --no-positions    do not record word positions (smaller; no phrase search)\n"
+    "  -q, --quiet           no progress and no warnings, only errors and the summary\n"
+    "  -h, --help            show this help\n"
+    "  -V, --version         show the version\n"
+    "\n"
+    "languages: ar hy eu ca da nl en fi fr de el hi hu id ga it lt ne no pt ro ru sr es sv ta\n"
+    "tr yi, and porter (English, Porter's original algorithm)\n"
+    "\n"
+    "exit status:\n"
+    "  0  every record was indexed (warnings, such as a bad date, may have been printed)\n"
+    "  1  failure: the index could not be opened or written, --strict stopped the run, or\n"
+    "     the run was interrupted (the index holds what was committed before)\n"
+    "  2  usage error\n"
+    "  3  finished, but some records were skipped (see the messages and the summary)\n";
+
+static const char *const skip_names[IX_NSKIP] = { "",          "invalid JSON",
+                                                  "no id",     "wrong field type",
+                                                  "too large", "refused by the index" };
+static const char *const warn_names[IX_NWARN] = { "dates dropped", "text repaired from bad UTF-8",
+                                                  "unknown language" };
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* The state of one indexing run. */
+typedef struct run {
+    const char *db;
+    ix_convert cv;
+    ix_fieldmap map;
+    bx_writer *w;
+    int strict, quiet, progress;
+    uint64_t added, replaced, deleted, missing, records;
+    uint64_t skipped[IX_NSKIP];
+    uint64_t warned[IX_NWARN];
+    double start;
+    double last_progress;
+    uint64_t bytes_done, bytes_total;
+    int failed;
+} run;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void msg(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("byline-index: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void clear_progress(run *r)
+{
+    if (r->progress)
+        fputs("\r\033[K", stderr);
+}
+
+static void show_progress(run *r, uint64_t file_bytes, int force)
+{
+    if (!r->progress)
+        return;
+    double t = now_seconds();
+    if (!force && t - r->last_progress < 0.25)
+        return;
+    r->last_progress = t;
+    double el = t - r->start > 1e-6 ? t - r->start : 1e-6;
+    uint64_t done = r->bytes_done + file_bytes;
+    fprintf(stderr, "\r\033[K%llu articles, %.0f/s, %.1f MB/s", (unsigned long long)r->records,
+            (double)r->records / el, (double)done / el / 1e6);
+    if (r->bytes_total > 0 && done > 0) {
+        double frac = (double)done / (double)r->bytes_total;
+        if (frac > 1)
+            frac = 1;
+        fprintf(stderr, ", %.0f%%, ETA %.0fs", frac * 100, el / frac - el);
+    }
+    fflush(stderr);
+}
+
+/* Reports a problem with a record; returns 1 when the run must stop (--strict). */
+static int report(run *r, const char *file, uint64_t line, uint64_t count, const char *what,
+                  const char *text, int is_warning)
+{
+    if (count <= MAX_MESSAGES_PER_KIND && !(is_warning && r->quiet)) {
+        clear_progress(r);
+        msg("%s:%llu: %s%s%s", file, (unsigned long long)line, is_warning ? "warning: " : "", text,
+            is_warning ? "" : "; record skipped");
+        if (count == MAX_MESSAGES_PER_KIND)
+            msg("further '%s' messages are not shown; the summary counts them", what);
+    }
+    if (r->strict) {
+        msg("stopping at %s:%llu (--strict)", file, (unsigned long long)line);
+        r->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Indexes one record. Returns 1 when the run must stop. */
+static int index_line(run *r, const char *file, uint64_t lineno, const char *line, size_t len)
+{
+    ix_record rec;
+    ix_diag d;
+    r->records++;
+    int rc = ix_record_from_json(&r->cv, line, len, &rec, &d);
+    for (int k = 0; k < IX_NWARN; k++) {
+        if (d.warned & (1u << k)) {
+            r->warned[k]++;
+            if (report(r, file, lineno, r->warned[k], warn_names[k], d.warn_msg[k], 1)) {
+                ix_record_release(&rec);
+                return 1;
+            }
+        }
+    }
+    if (rc != 0) {
+        r->skipped[d.skip]++;
+        ix_record_release(&rec);
+        return report(r, file, lineno, r->skipped[d.skip], skip_names[d.skip], d.skip_msg, 0);
+    }
+    int replaced = 0;
+    bx_status st = bx_writer_put(r->w, &rec.art, &replaced);
+    ix_record_release(&rec);
+    if (st == BX_ERR_INVALID) {
+        r->skipped[IX_SKIP_INDEX]++;
+        return report(r, file, lineno, r->skipped[IX_SKIP_INDEX], skip_names[IX_SKIP_INDEX],
+                      bx_writer_errmsg(r->w), 0);
+    }
+    if (st != BX_OK) {
+        clear_progress(r);
+        msg("%s:%llu: %s", file, (unsigned long long)lineno, bx_writer_errmsg(r->w));
+        r->failed = 1;
+        return 1;
+    }
+    if (replaced)
+        r->replaced++;
+    else
+        r->added++;
+    return 0;
+}
+
+/* Reads the next line into b (without its newline). Returns 1 with a line, 0 at the end,
+ * -1 on a read error. Sets *too_long when the line was longer than the cap (b then holds
+ * only its start). */
+static int read_line(gzFile f, bl_buf *b, int *too_long)
+{
+    char chunk[65536];
+    bl_buf_reset(b);
+    *too_long = 0;
+    int got = 0;
+    for (;;) {
+        if (!gzgets(f, chunk, sizeof chunk)) {
+            int err = 0;
+            gzerror(f, &err);
+            if (err != Z_OK && err != Z_BUF_ERROR)
+                return -1;
+            return got;
+        }
+        got = 1;
+        size_t n = strlen(chunk);
+        int done = n > 0 && chunk[n - 1] == '\n';
+        if (!*too_long && bl_buf_append(b, chunk, n) != 0)
+            *too_long = 1;
+        if (done)
+            break;
+    }
+    while (b->len > 0 && (b->data[b->len - 1] == '\n' || b->data[b->len - 1] == '\r'))
+        b->data[--b->len] = '\0';
+    return 1;
+}
+
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+            return 0;
+    return 1;
+}
+
+/* Indexes one input file. Returns 0, or -1 when the run must stop. */
+static int index_file(run *r, const char *path)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    const char *name = is_stdin ? "<stdin>" : path;
+    gzFile f = is_stdin ? gzdopen(dup(STDIN_FILENO), "rb") : gzopen(path, "rb");
+    if (!f) {
+        msg("cannot open '%s': %s", name, strerror(errno ? errno : ENOMEM));
+        r->failed = 1;
+        return -1;
+    }
+    gzbuffer(f, 1 << 18);
+    bl_buf line;
+    bl_buf_init(&line, MAX_RECORD);
+    uint64_t lineno = 0;
+    int stop = 0, rc = 0;
+    int too_long = 0;
+    while (!stop && !interrupted && (rc = read_line(f, &line, &too_long)) > 0) {
+        lineno++;
+        const char *p = line.data ? line.data : "";
+        size_t n = line.len;
+        if (lineno == 1 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+            p += 3;
+            n -= 3;
+        }
+        if (too_long) {
+            r->records++;
+            r->skipped[IX_SKIP_TOO_LONG]++;
+            char text[128];
+            snprintf(text, sizeof text, "record is larger than %u MiB", MAX_RECORD >> 20);
+            stop = report(r, name, lineno, r->skipped[IX_SKIP_TOO_LONG],
+                          skip_names[IX_SKIP_TOO_LONG], text, 0);
+            continue;
+        }
+        if (blank(p, n))
+            continue;
+        stop = index_line(r, name, lineno, p, n);
+        if ((r->records & 1023) == 0)
+            show_progress(r, (uint64_t)gzoffset(f), 0);
+    }
+    if (!stop && !interrupted && rc < 0) {
+        int err = 0;
+        const char *e = gzerror(f, &err);
+        msg("cannot read '%s' after line %llu: %s", name, (unsigned long long)lineno,
+            err == Z_ERRNO ? strerror(errno) : e);
+        r->failed = 1;
+        stop = 1;
+    }
+    r->bytes_done += (uint64_t)gzoffset(f);
+    bl_buf_release(&line);
+    gzclose(f);
+    return stop || interrupted ? -1 : 0;
+}
+
+/* Deletes one id. Returns 0, or -1 when the run must stop. */
+static int delete_id(run *r, const char *id)
+{
+    int existed = 0;
+    if (bx_writer_delete(r->w, id, strlen(id), &existed) != BX_OK) {
+        msg("%s", bx_writer_errmsg(r->w));
+        r->failed = 1;
+        return -1;
+    }
+    if (existed) {
+        r->deleted++;
+    } else {
+        r->missing++;
+        if (!r->quiet && r->missing <= MAX_MESSAGES_PER_KIND)
+            msg("warning: no article with id '%s' to delete", id);
+    }
+    return 0;
+}
+
+static int delete_from_file(run *r, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!f) {
+        msg("cannot open '%s': %s", path, strerror(errno));
+        r->failed = 1;
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int rc = 0;
+    while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        if (n > 0)
+            rc = delete_id(r, line);
+    }
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+static void print_summary(run *r, double seconds)
+{
+    clear_progress(r);
+    uint64_t skipped = 0;
+    for (int k = 1; k < IX_NSKIP; k++)
+        skipped += r->skipped[k];
+    fprintf(stderr,
+            "byline-index: %llu added, %llu replaced, %llu deleted, %llu skipped in %.2f s"
+            " (%.0f articles/s); %llu articles in '%s'\n",
+            (unsigned long long)r->added, (unsigned long long)r->replaced,
+            (unsigned long long)r->deleted, (unsigned long long)skipped, seconds,
+            (double)(r->added + r->replaced) / (seconds > 1e-6 ? seconds : 1e-6),
+            (unsigned long long)bx_writer_doccount(r->w), r->db);
+    for (int k = 1; k < IX_NSKIP; k++)
+        if (r->skipped[k])
+            fprintf(stderr, "  skipped, %s: %llu\n", skip_names[k],
+                    (unsigned long long)r->skipped[k]);
+    for (int k = 0; k < IX_NWARN; k++)
+        if (r->warned[k])
+            fprintf(stderr, "  indexed with a warning, %s: %llu\n", warn_names[k],
+                    (unsigned long long)r->warned[k]);
+    if (r->missing)
+        fprintf(stderr, "  ids to delete that were not in the index: %llu\n",
+                (unsigned long long)r->missing);
+}
+
+static uint64_t input_size(char **files, int n)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < n; i++) {
+        struct stat st;
+        if (strcmp(files[i], "-") == 0 || stat(files[i], &st) != 0 || !S_ISREG(st.st_mode))
+            return 0;
+        total += (uint64_t)st.st_size;
+    }
+    return total;
+}
+
+typedef struct opts {
+    const char *db;
+    const char *lang;
+    long batch;
+    int overwrite, strict, quiet, no_spelling, no_positions;
+    const char **deletes;
+    int n_deletes;
+    const char *delete_from;
+} opts;
+
+static int parse_args(int argc, char **argv, opts *o, run *r)
+{
+    enum {
+        OPT_DELETE = 256,
+        OPT_DELETE_FROM,
+        OPT_OVERWRITE,
+        OPT_STRICT,
+        OPT_NO_SPELLING,
+        OPT_NO_POSITIONS
+    };
+    static const struct option longopts[] = {
+        { "db", required_argument, NULL, 'd' },
+        { "lang", required_argument, NULL, 'l' },
+        { "map", required_argument, NULL, 'm' },
+        { "batch", required_argument, NULL, 'b' },
+        { "delete", required_argument, NULL, OPT_DELETE },
+        { "delete-from", required_argument, NULL, OPT_DELETE_FROM },
+        { "overwrite", no_argument, NULL, OPT_OVERWRITE },
+        { "strict", no_argument, NULL, OPT_STRICT },
+        { "no-spelling", no_argument, NULL, OPT_NO_SPELLING },
+        { "no-positions", no_argument, NULL, OPT_NO_POSITIONS },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+    char err[512];
+    while ((c = getopt_long(argc, argv, "d:l:m:b:qhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            o->db = optarg;
+            break;
+        case 'l':
+            o->lang = optarg;
+            break;
+        case 'm':
+            if (ix_fieldmap_parse(&r->map, optarg, err, sizeof err) != 0) {
+                msg("%s", err);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'b': {
+            char *end;
+            errno = 0;
+            o->batch = strtol(optarg, &end, 10);
+            if (errno || *end || o->batch < 1 || o->batch > 10000000) {
+                msg("bad --batch '%s': expected a number from 1 to 10000000", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        }
+        case OPT_DELETE:
+            o->deletes[o->n_deletes++] = optarg;
+            break;
+        case OPT_DELETE_FROM:
+            o->delete_from = optarg;
+            break;
+        case OPT_OVERWRITE:
+            o->overwrite = 1;
+            break;
+        case OPT_STRICT:
+            o->strict = 1;
+            break;
+        case OPT_NO_SPELLING:
+            o->no_spelling = 1;
+            break;
+        case OPT_NO_POSITIONS:
+            o->no_positions = 1;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return EXIT_OK + 100;
+        case 'V':
+            printf("byline-index %s (Xapian %s, Snowball stemmers from libstemmer)\n",
+                   BYLINE_VERSION, bx_xapian_version());
+            return EXIT_OK + 100;
+        default:
+            fputs("Try 'byline-index --help'.\n", stderr);
+            return EXIT_USAGE;
+        }
+    }
+    return -1;
+}
+
+static int setup_run(run *r, opts *o, int n_files)
+{
+    if (!o->db)
+        o->db = getenv("BYLINE_DB");
+    if (!o->db || !*o->db) {
+        msg("no index given: use --db PATH or set BYLINE_DB");
+        return EXIT_USAGE;
+    }
+    if (n_files == 0 && o->n_deletes == 0 && !o->delete_from) {
+        msg("nothing to do: give files to index or ids to --delete");
+        fputs("Try 'byline-index --help'.\n", stderr);
+        return EXIT_USAGE;
+    }
+    r->db = o->db;
+    r->cv.map = &r->map;
+    if (strcmp(o->lang, "none") == 0) {
+        r->cv.default_lang = NULL;
+    } else {
+        r->cv.default_lang = bx_lang_resolve_z(o->lang);
+        if (!r->cv.default_lang) {
+            msg("unknown language '%s' for --lang (see --help for the list)", o->lang);
+            return EXIT_USAGE;
+        }
+    }
+    r->strict = o->strict;
+    r->quiet = o->quiet;
+    r->progress = !o->quiet && isatty(STDERR_FILENO);
+    bx_writer_options wo = { 0 };
+    wo.create = 1;
+    wo.overwrite = o->overwrite;
+    wo.no_spelling = o->no_spelling;
+    wo.no_positions = o->no_positions;
+    wo.flush_every = (size_t)o->batch;
+    char *err = NULL;
+    if (bx_writer_open(o->db, &wo, &r->w, &err) != BX_OK) {
+        msg("%s", err ? err : "cannot open index");
+        bx_free(err);
+        return EXIT_FAIL;
+    }
+    return -1;
+}
+
+static int index_main(int argc, char **argv)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    opts o;
+    memset(&o, 0, sizeof o);
+    o.lang = "en";
+    o.batch = 10000;
+    o.deletes = calloc((size_t)argc + 1, sizeof *o.deletes);
+    if (!o.deletes) {
+        msg("out of memory");
+        return EXIT_FAIL;
+    }
+    int rc = parse_args(argc, argv, &o, &r);
+    if (rc < 0)
+        rc = setup_run(&r, &o, argc - optind);
+    if (rc >= 0) {
+        free(o.deletes);
+        ix_fieldmap_release(&r.map);
+        return rc >= 100 ? rc - 100 : rc;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    r.start = now_seconds();
+    r.bytes_total = input_size(argv + optind, argc - optind);
+    int stop = 0;
+    for (int i = 0; i < o.n_deletes && !stop; i++)
+        stop = delete_id(&r, o.deletes[i]) != 0;
+    if (!stop && o.delete_from)
+        stop = delete_from_file(&r, o.delete_from) != 0;
+    for (int i = optind; i < argc && !stop && !interrupted; i++)
+        stop = index_file(&r, argv[i]) != 0;
+    show_progress(&r, 0, 1);
+    if (interrupted) {
+        clear_progress(&r);
+        msg("interrupted; committing what was indexed so far");
+        r.failed = 1;
+    }
+    print_summary(&r, now_seconds() - r.start);
+    char *err = NULL;
+    if (bx_writer_close(r.w, &err) != BX_OK) {
+        msg("%s", err ? err : "cannot commit index");
+        r.failed = 1;
+    }
+    bx_free(err);
+    free(o.deletes);
+    ix_fieldmap_release(&r.map);
+    if (r.failed)
+        return EXIT_FAIL;
+    for (int k = 1; k < IX_NSKIP; k++)
+        if (r.skipped[k])
+            return EXIT_SKIPPED;
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "stats") == 0)
+        return ix_stats_main(argc - 1, argv + 1);
+    return index_main(argc, argv);
+}

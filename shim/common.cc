@@ -1,0 +1,337 @@
+// common.cc - the shim's error mapping, languages, Snowball stemming and small helpers.
+#include "shim_internal.h"
+
+#include <libstemmer.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <stdexcept>
+#include <strings.h>
+
+bx_status bx_status_from_exception(const std::string &what, std::string &msg)
+{
+    try {
+        throw;
+    } catch (const Xapian::DatabaseModifiedError &e) {
+        msg = what + ": index changed while reading: " + e.get_msg();
+        return BX_ERR_MODIFIED;
+    } catch (const Xapian::DatabaseLockError &e) {
+        msg = what + ": index is locked by another writer: " + e.get_msg();
+        return BX_ERR_LOCKED;
+    } catch (const Xapian::DatabaseCorruptError &e) {
+        msg = what + ": index is damaged: " + e.get_msg();
+        return BX_ERR_CORRUPT;
+    } catch (const Xapian::DatabaseNotFoundError &e) {
+        msg = what + ": no index there: " + e.get_msg();
+        return BX_ERR_OPENING;
+    } catch (const Xapian::DatabaseVersionError &e) {
+        msg = what + ": unsupported index format: " + e.get_msg();
+        return BX_ERR_OPENING;
+    } catch (const Xapian::DatabaseOpeningError &e) {
+        msg = what + ": " + e.get_msg();
+        return BX_ERR_OPENING;
+    } catch (const Xapian::QueryParserError &e) {
+        msg = what + ": " + e.get_msg();
+        return BX_ERR_QUERY;
+    } catch (const Xapian::NetworkTimeoutError &e) {
+        msg = what + ": remote index timed out: " + e.get_msg();
+        return BX_ERR_TIMEOUT;
+    } catch (const Xapian::NetworkError &e) {
+        msg = what + ": remote index failed: " + e.get_msg();
+        return BX_ERR_NETWORK;
+    } catch (const Xapian::DatabaseError &e) {
+        msg = what + ": " + e.get_msg();
+        if (!e.get_error_string() && e.get_msg().find("corrupt") != std::string::npos)
+            return BX_ERR_CORRUPT;
+        return BX_ERR_IO;
+    } catch (const Xapian::InvalidArgumentError &e) {
+        msg = what + ": " + e.get_msg();
+        return BX_ERR_INVALID;
+    } catch (const Xapian::Error &e) {
+        msg = what + ": " + e.get_description();
+        return BX_ERR_XAPIAN;
+    } catch (const std::bad_alloc &) {
+        msg = what + ": out of memory";
+        return BX_ERR_NOMEM;
+    } catch (const std::exception &e) {
+        msg = what + ": " + e.what();
+        return BX_ERR_INTERNAL;
+    } catch (...) {
+        msg = what + ": unknown error";
+        return BX_ERR_INTERNAL;
+    }
+}
+
+void bx_set_err(char **err, const std::string &msg)
+{
+    if (!err)
+        return;
+    *err = static_cast<char *>(malloc(msg.size() + 1));
+    if (*err)
+        memcpy(*err, msg.c_str(), msg.size() + 1);
+}
+
+extern "C" const char *bx_status_name(bx_status status)
+{
+    switch (status) {
+    case BX_OK:
+        return "ok";
+    case BX_ERR_INVALID:
+        return "invalid argument";
+    case BX_ERR_NOT_FOUND:
+        return "not found";
+    case BX_ERR_OPENING:
+        return "cannot open";
+    case BX_ERR_LOCKED:
+        return "locked";
+    case BX_ERR_MODIFIED:
+        return "modified";
+    case BX_ERR_CORRUPT:
+        return "corrupt";
+    case BX_ERR_QUERY:
+        return "query syntax";
+    case BX_ERR_NOMEM:
+        return "out of memory";
+    case BX_ERR_IO:
+        return "i/o error";
+    case BX_ERR_XAPIAN:
+        return "xapian error";
+    case BX_ERR_INTERNAL:
+        return "internal error";
+    case BX_ERR_NETWORK:
+        return "network error";
+    case BX_ERR_TIMEOUT:
+        return "timeout";
+    }
+    return "unknown status";
+}
+
+extern "C" const char *bx_xapian_version(void)
+{
+    return Xapian::version_string();
+}
+
+extern "C" void bx_free(void *ptr)
+{
+    free(ptr);
+}
+
+namespace
+{
+
+struct LangName {
+    const char *code;
+    const char *snowball;
+    const char *aliases[3];
+};
+
+// Every libstemmer 2.2 language: the code Byline stores, libstemmer's name, other names.
+const LangName langs[] = {
+    { "ar", "arabic", { "ara", nullptr, nullptr } },
+    { "hy", "armenian", { "hye", "arm", nullptr } },
+    { "eu", "basque", { "eus", "baq", nullptr } },
+    { "ca", "catalan", { "cat", nullptr, nullptr } },
+    { "da", "danish", { "dan", nullptr, nullptr } },
+    { "nl", "dutch", { "nld", "dut", nullptr } },
+    { "en", "english", { "eng", nullptr, nullptr } },
+    { "fi", "finnish", { "fin", nullptr, nullptr } },
+    { "fr", "french", { "fra", "fre", nullptr } },
+    { "de", "german", { "deu", "ger", nullptr } },
+    { "el", "greek", { "ell", "gre", nullptr } },
+    { "hi", "hindi", { "hin", nullptr, nullptr } },
+    { "hu", "hungarian", { "hun", nullptr, nullptr } },
+    { "id", "indonesian", { "ind", nullptr, nullptr } },
+    { "ga", "irish", { "gle", nullptr, nullptr } },
+    { "it", "italian", { "ita", nullptr, nullptr } },
+    { "lt", "lithuanian", { "lit", nullptr, nullptr } },
+    { "ne", "nepali", { "nep", nullptr, nullptr } },
+    { "no", "norwegian", { "nor", "nb", "nn" } },
+    { "porter", "porter", { nullptr, nullptr, nullptr } },
+    { "pt", "portuguese", { "por", nullptr, nullptr } },
+    { "ro", "romanian", { "ron", "rum", nullptr } },
+    { "ru", "russian", { "rus", nullptr, nullptr } },
+    { "sr", "serbian", { "srp", nullptr, nullptr } },
+    { "es", "spanish", { "spa", nullptr, nullptr } },
+    { "sv", "swedish", { "swe", nullptr, nullptr } },
+    { "ta", "tamil", { "tam", nullptr, nullptr } },
+    { "tr", "turkish", { "tur", nullptr, nullptr } },
+    { "yi", "yiddish", { "yid", nullptr, nullptr } },
+};
+
+const LangName *lang_find(const char *lang)
+{
+    if (!lang)
+        return nullptr;
+    std::string key(lang);
+    // "en-GB", "pt_BR": the primary subtag names the stemmer.
+    size_t cut = key.find_first_of("-_");
+    if (cut != std::string::npos && cut > 0)
+        key.resize(cut);
+    for (const LangName &l : langs) {
+        if (strcasecmp(key.c_str(), l.code) == 0 || strcasecmp(key.c_str(), l.snowball) == 0)
+            return &l;
+        for (const char *a : l.aliases)
+            if (a && strcasecmp(key.c_str(), a) == 0)
+                return &l;
+    }
+    return nullptr;
+}
+
+// Snowball through libstemmer, as a Xapian stemmer. Not thread-safe (neither is sb_stemmer).
+class SnowballStem : public Xapian::StemImplementation
+{
+  public:
+    explicit SnowballStem(const LangName *lang) : name_(lang->snowball)
+    {
+        stemmer_ = sb_stemmer_new(lang->snowball, "UTF_8");
+        if (!stemmer_)
+            throw std::bad_alloc();
+    }
+    ~SnowballStem() override
+    {
+        sb_stemmer_delete(stemmer_);
+    }
+    SnowballStem(const SnowballStem &) = delete;
+    SnowballStem &operator=(const SnowballStem &) = delete;
+
+    std::string operator()(const std::string &word) override
+    {
+        const sb_symbol *out =
+            sb_stemmer_stem(stemmer_, reinterpret_cast<const sb_symbol *>(word.data()),
+                            static_cast<int>(word.size()));
+        if (!out)
+            throw std::bad_alloc();
+        return std::string(reinterpret_cast<const char *>(out),
+                           static_cast<size_t>(sb_stemmer_length(stemmer_)));
+    }
+    std::string get_description() const override
+    {
+        return "libstemmer(" + name_ + ")";
+    }
+
+  private:
+    sb_stemmer *stemmer_;
+    std::string name_;
+};
+
+} // namespace
+
+Xapian::Stem bx_snowball_stem(const std::string &lang)
+{
+    const LangName *l = lang_find(lang.c_str());
+    if (!l)
+        return Xapian::Stem();
+    return Xapian::Stem(new SnowballStem(l));
+}
+
+const Xapian::Stem &StemCache::get(const char *lang)
+{
+    if (!lang || !*lang)
+        return none_;
+    auto it = stems_.find(lang);
+    if (it != stems_.end())
+        return it->second;
+    return stems_.emplace(lang, bx_snowball_stem(lang)).first->second;
+}
+
+extern "C" const char *bx_lang_resolve_z(const char *lang)
+{
+    const LangName *l = lang_find(lang);
+    return l ? l->code : nullptr;
+}
+
+extern "C" const char **bx_lang_list(void)
+{
+    return sb_stemmer_list();
+}
+
+extern "C" char *bx_stem_word(const char *lang, const char *word, size_t len)
+{
+    try {
+        if (!lang_find(lang) || !word)
+            return nullptr;
+        Xapian::Stem st = bx_snowball_stem(lang);
+        std::string out = st(Xapian::Unicode::tolower(std::string(word, len)));
+        char *r = static_cast<char *>(malloc(out.size() + 1));
+        if (r)
+            memcpy(r, out.c_str(), out.size() + 1);
+        return r;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+std::string bx_lower(const std::string &s)
+{
+    return Xapian::Unicode::tolower(s);
+}
+
+std::string bx_set_encode(std::vector<std::string> items)
+{
+    std::sort(items.begin(), items.end());
+    items.erase(std::unique(items.begin(), items.end()), items.end());
+    std::string out;
+    for (const std::string &i : items) {
+        if (!out.empty())
+            out += BX_SET_SEP;
+        out += i;
+    }
+    return out;
+}
+
+void bx_counts_from_spy(const Xapian::ValueCountMatchSpy &spy, bool is_set, bx_counts &out)
+{
+    std::map<std::string, uint64_t> sums;
+    for (Xapian::TermIterator it = spy.values_begin(); it != spy.values_end(); ++it) {
+        const std::string &v = *it;
+        uint64_t n = it.get_termfreq();
+        if (v.empty())
+            continue;
+        if (!is_set) {
+            sums[v] += n;
+            continue;
+        }
+        size_t start = 0;
+        while (start <= v.size()) {
+            size_t sep = v.find(BX_SET_SEP, start);
+            if (sep == std::string::npos)
+                sep = v.size();
+            if (sep > start)
+                sums[v.substr(start, sep - start)] += n;
+            start = sep + 1;
+        }
+    }
+    out.items.assign(sums.begin(), sums.end());
+    std::stable_sort(out.items.begin(), out.items.end(),
+                     [](const std::pair<std::string, uint64_t> &a,
+                        const std::pair<std::string, uint64_t> &b) { return a.second > b.second; });
+}
+
+extern "C" size_t bx_counts_size(const bx_counts *c)
+{
+    return c ? c->items.size() : 0;
+}
+
+extern "C" const char *bx_counts_value(const bx_counts *c, size_t i, size_t *len)
+{
+    if (!c || i >= c->items.size())
+        return nullptr;
+    if (len)
+        *len = c->items[i].first.size();
+    return c->items[i].first.c_str();
+}
+
+extern "C" uint64_t bx_counts_count(const bx_counts *c, size_t i)
+{
+    if (!c || i >= c->items.size())
+        return 0;
+    return c->items[i].second;
+}
+
+extern "C" void bx_counts_free(bx_counts *c)
+{
+    delete c;
+}

@@ -1,0 +1,84 @@
+// shim_internal.h - what the shim's C++ files share: handle structs, errors, stemmers.
+#ifndef BYLINE_SHIM_INTERNAL_H
+#define BYLINE_SHIM_INTERNAL_H
+
+#include "byline_xapian.h"
+
+#include <xapian.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+// Turns the exception being handled into a status and a message that begins with `what`.
+// Call only from inside a catch block.
+bx_status bx_status_from_exception(const std::string &what, std::string &msg);
+
+// Copies a message into a malloc'd C string for `char **err` out-parameters (NULL-safe).
+void bx_set_err(char **err, const std::string &msg);
+
+// A Xapian::Stem running libstemmer's Snowball stemmer for `lang` (code or name). Returns an
+// empty Stem (no stemming) when libstemmer has no such language.
+Xapian::Stem bx_snowball_stem(const std::string &lang);
+
+// Caches one Snowball stemmer per language for one handle (stemmers are not thread-safe).
+class StemCache
+{
+  public:
+    const Xapian::Stem &get(const char *lang);
+
+  private:
+    std::map<std::string, Xapian::Stem> stems_;
+    Xapian::Stem none_;
+};
+
+// Lower-cases UTF-8 text with Xapian's Unicode tables.
+std::string bx_lower(const std::string &s);
+
+// The canonical encoding of a set of strings for one value slot: sorted, unique, joined by
+// BX_SET_SEP.
+std::string bx_set_encode(std::vector<std::string> items);
+
+struct bx_counts {
+    std::vector<std::pair<std::string, uint64_t>> items;
+};
+
+// Fills `out` from a match spy's counts; set-valued slots are split and summed. Sorted by
+// count, then value.
+void bx_counts_from_spy(const Xapian::ValueCountMatchSpy &spy, bool is_set, bx_counts &out);
+
+struct bx_writer {
+    Xapian::WritableDatabase db;
+    Xapian::TermGenerator tg;
+    StemCache stems;
+    std::string err;
+    bx_writer_options opts;
+    size_t pending = 0;
+};
+
+struct bx_reader {
+    Xapian::Database db;
+    StemCache stems;
+    std::string err;
+    std::vector<std::string> paths;
+    unsigned timeout_ms = 0;
+};
+
+struct bx_results {
+    Xapian::Database db;
+    Xapian::Query query; // the query as matched, for snippets
+    Xapian::MSet snippet_mset;
+    bool snippet_ready = false;
+    Xapian::MSet mset;
+    Xapian::Stem stem;
+    std::vector<std::string> data;
+    std::string corrected;
+    bool has_corrected = false;
+    bool exact = false;
+    bool timed_out = false;
+    uint64_t total = 0;
+    std::map<unsigned, bx_counts> facets;
+};
+
+#endif

@@ -1,0 +1,327 @@
+// writer.cc - the writing half of the shim: articles into Xapian documents, commits.
+#include "shim_internal.h"
+
+#include "byline_common.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace
+{
+
+const size_t MAX_TERM = 240;           // Xapian's glass backend refuses terms over 245 bytes
+const Xapian::termcount TITLE_WDF = 3; // title words weigh three times body words
+
+std::string str(const char *p, size_t len)
+{
+    return p ? std::string(p, len) : std::string();
+}
+
+void add_boolean(Xapian::Document &doc, const std::string &prefix, const std::string &value)
+{
+    if (value.empty())
+        return;
+    std::string term = prefix + value;
+    if (term.size() > MAX_TERM)
+        return;
+    doc.add_boolean_term(term);
+}
+
+// Indexes text with or without positions, as the writer's options say.
+void index_text(bx_writer *w, const std::string &text, Xapian::termcount wdf,
+                const std::string &prefix)
+{
+    if (text.empty())
+        return;
+    if (w->opts.no_positions)
+        w->tg.index_text_without_positions(text, wdf, prefix);
+    else
+        w->tg.index_text(text, wdf, prefix);
+    w->tg.increase_termpos(100);
+}
+
+// Words short enough to say nothing about which story a title tells.
+bool story_stopword(const std::string &w)
+{
+    static const char *const words[] = { "the",  "and",  "for",   "with", "from", "that", "this",
+                                         "into", "over", "after", "says", "said", "der",  "die",
+                                         "das",  "und",  "les",   "des",  "une",  "pour" };
+    for (const char *s : words)
+        if (w == s)
+            return true;
+    return false;
+}
+
+// A key that near-duplicate articles share: the day, and the set of the title's stemmed
+// words of three letters or more. Repeated wire items and lightly edited copies of one story
+// get the same key; different stories almost never do.
+std::string story_key(const std::string &title, const Xapian::Stem &stem, const bx_article *a)
+{
+    std::vector<std::string> words;
+    std::string cur;
+    Xapian::Utf8Iterator it(title), end;
+    for (;; ++it) {
+        bool done = it == end;
+        if (!done && Xapian::Unicode::is_wordchar(*it)) {
+            Xapian::Unicode::append_utf8(cur, Xapian::Unicode::tolower(*it));
+            continue;
+        }
+        if (cur.size() >= 3 && !story_stopword(cur))
+            words.push_back(stem(cur));
+        cur.clear();
+        if (done)
+            break;
+    }
+    if (words.empty())
+        return std::string();
+    std::string key = bx_set_encode(words);
+    if (a->has_date) {
+        int y, mo, d, h, mi, s;
+        bl_date_civil(a->date, &y, &mo, &d, &h, &mi, &s);
+        char day[16];
+        snprintf(day, sizeof day, "%04d%02d%02d", y, mo, d);
+        key = std::string(day) + ' ' + key;
+    }
+    return key;
+}
+
+void add_date(Xapian::Document &doc, const bx_article *a)
+{
+    if (!a->has_date)
+        return;
+    int y, mo, d, h, mi, s;
+    bl_date_civil(a->date, &y, &mo, &d, &h, &mi, &s);
+    if (y < 0 || y > 9999)
+        return;
+    char buf[32];
+    doc.add_value(BX_SLOT_DATE, Xapian::sortable_serialise(static_cast<double>(a->date)));
+    snprintf(buf, sizeof buf, "%04d%02d%02d%02d", y, mo, d, h);
+    doc.add_value(BX_SLOT_HOUR, buf);
+    buf[8] = '\0';
+    doc.add_value(BX_SLOT_DAY, buf);
+    doc.add_boolean_term(std::string("D") + buf);
+    buf[6] = '\0';
+    doc.add_boolean_term(std::string("M") + buf);
+    buf[4] = '\0';
+    doc.add_boolean_term(std::string("Y") + buf);
+}
+
+std::vector<std::string> lowered(const char *const *items, size_t n)
+{
+    std::vector<std::string> out;
+    for (size_t i = 0; i < n; i++)
+        if (items[i] && *items[i])
+            out.push_back(bx_lower(items[i]));
+    return out;
+}
+
+Xapian::Document build_document(bx_writer *w, const bx_article *a)
+{
+    Xapian::Document doc;
+    const Xapian::Stem &stem = w->stems.get(a->lang);
+    w->tg.set_document(doc);
+    w->tg.set_stemmer(stem);
+    w->tg.set_stemming_strategy(a->lang ? Xapian::TermGenerator::STEM_ALL
+                                        : Xapian::TermGenerator::STEM_NONE);
+
+    std::string title = str(a->title, a->title_len);
+    index_text(w, title, 1, "S");
+    index_text(w, title, TITLE_WDF, "");
+    index_text(w, str(a->summary, a->summary_len), 1, "");
+    index_text(w, str(a->body, a->body_len), 1, "");
+
+    std::vector<std::string> authors;
+    for (size_t i = 0; i < a->n_authors; i++) {
+        if (!a->authors[i] || !*a->authors[i])
+            continue;
+        index_text(w, a->authors[i], 1, "A");
+        add_boolean(doc, "XA", bx_lower(a->authors[i]));
+        authors.push_back(a->authors[i]);
+    }
+    std::vector<std::string> cats;
+    for (size_t i = 0; i < a->n_categories; i++) {
+        if (!a->categories[i] || !*a->categories[i])
+            continue;
+        add_boolean(doc, "XCAT", bx_lower(a->categories[i]));
+        cats.push_back(a->categories[i]);
+    }
+    for (const std::string &t : lowered(a->tags, a->n_tags))
+        add_boolean(doc, "K", t);
+
+    std::string source = str(a->source, a->source_len);
+    add_boolean(doc, "XSRC", bx_lower(source));
+    if (!source.empty())
+        doc.add_value(BX_SLOT_SOURCE, source);
+    if (a->lang && *a->lang) {
+        add_boolean(doc, "L", a->lang);
+        doc.add_value(BX_SLOT_LANG, a->lang);
+    }
+    if (!cats.empty())
+        doc.add_value(BX_SLOT_CATEGORIES, bx_set_encode(cats));
+    if (!authors.empty())
+        doc.add_value(BX_SLOT_AUTHORS, bx_set_encode(authors));
+    add_date(doc, a);
+    std::string key = story_key(title, stem, a);
+    if (!key.empty())
+        doc.add_value(BX_SLOT_STORY, key);
+    doc.set_data(str(a->data, a->data_len));
+    return doc;
+}
+
+bx_status after_change(bx_writer *w)
+{
+    w->pending++;
+    if (w->opts.flush_every && w->pending >= w->opts.flush_every)
+        return bx_writer_commit(w);
+    return BX_OK;
+}
+
+} // namespace
+
+extern "C" bx_status bx_writer_open(const char *path_z, const bx_writer_options *opts,
+                                    bx_writer **out, char **err)
+{
+    if (err)
+        *err = nullptr;
+    if (!out)
+        return BX_ERR_INVALID;
+    *out = nullptr;
+    if (!path_z || !*path_z) {
+        bx_set_err(err, "cannot open index: no path given");
+        return BX_ERR_INVALID;
+    }
+    bx_writer_options defaults = {};
+    if (!opts)
+        opts = &defaults;
+    bx_writer *w = nullptr;
+    try {
+        // Xapian also commits on its own after this many changes; keep it in step with ours.
+        if (opts->flush_every && !getenv("XAPIAN_FLUSH_THRESHOLD")) {
+            char n[32];
+            snprintf(n, sizeof n, "%zu", opts->flush_every);
+            setenv("XAPIAN_FLUSH_THRESHOLD", n, 0);
+        }
+        int flags = opts->overwrite ? Xapian::DB_CREATE_OR_OVERWRITE
+                    : opts->create  ? Xapian::DB_CREATE_OR_OPEN
+                                    : Xapian::DB_OPEN;
+        w = new bx_writer;
+        w->opts = *opts;
+        w->db = Xapian::WritableDatabase(path_z, flags);
+        if (!opts->no_spelling) {
+            w->tg.set_database(w->db);
+            w->tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+        }
+        *out = w;
+        return BX_OK;
+    } catch (...) {
+        std::string msg;
+        bx_status st =
+            bx_status_from_exception(std::string("cannot open index '") + path_z + "'", msg);
+        delete w;
+        bx_set_err(err, msg);
+        return st;
+    }
+}
+
+extern "C" bx_status bx_writer_put(bx_writer *w, const bx_article *a, int *replaced)
+{
+    if (replaced)
+        *replaced = 0;
+    if (!w || !a)
+        return BX_ERR_INVALID;
+    try {
+        if (!a->id || a->id_len == 0) {
+            w->err = "cannot index article: it has no id";
+            return BX_ERR_INVALID;
+        }
+        std::string idterm = "Q" + std::string(a->id, a->id_len);
+        if (idterm.size() > MAX_TERM) {
+            w->err = "cannot index article: id is longer than " + std::to_string(MAX_TERM - 1) +
+                     " bytes";
+            return BX_ERR_INVALID;
+        }
+        Xapian::Document doc = build_document(w, a);
+        doc.add_boolean_term(idterm);
+        bool existed = w->db.term_exists(idterm);
+        w->db.replace_document(idterm, doc);
+        if (replaced)
+            *replaced = existed ? 1 : 0;
+        return after_change(w);
+    } catch (...) {
+        return bx_status_from_exception("cannot index article '" + str(a->id, a->id_len) + "'",
+                                        w->err);
+    }
+}
+
+extern "C" bx_status bx_writer_delete(bx_writer *w, const char *id, size_t id_len, int *existed)
+{
+    if (existed)
+        *existed = 0;
+    if (!w || !id)
+        return BX_ERR_INVALID;
+    try {
+        std::string idterm = "Q" + std::string(id, id_len);
+        if (idterm.size() > MAX_TERM || id_len == 0)
+            return BX_OK;
+        bool found = w->db.term_exists(idterm);
+        if (found)
+            w->db.delete_document(idterm);
+        if (existed)
+            *existed = found ? 1 : 0;
+        return found ? after_change(w) : BX_OK;
+    } catch (...) {
+        return bx_status_from_exception("cannot delete article '" + std::string(id, id_len) + "'",
+                                        w->err);
+    }
+}
+
+extern "C" bx_status bx_writer_commit(bx_writer *w)
+{
+    if (!w)
+        return BX_ERR_INVALID;
+    try {
+        w->db.commit();
+        w->pending = 0;
+        return BX_OK;
+    } catch (...) {
+        return bx_status_from_exception("cannot commit index", w->err);
+    }
+}
+
+extern "C" uint64_t bx_writer_doccount(const bx_writer *w)
+{
+    try {
+        return w ? w->db.get_doccount() : 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
+extern "C" const char *bx_writer_errmsg(const bx_writer *w)
+{
+    return w ? w->err.c_str() : "no writer";
+}
+
+extern "C" bx_status bx_writer_close(bx_writer *w, char **err)
+{
+    if (err)
+        *err = nullptr;
+    if (!w)
+        return BX_OK;
+    bx_status st = BX_OK;
+    try {
+        w->db.commit();
+        w->db.close();
+    } catch (...) {
+        std::string msg;
+        st = bx_status_from_exception("cannot commit index", msg);
+        bx_set_err(err, msg);
+    }
+    try {
+        delete w;
+    } catch (...) {
+    }
+    return st;
+}

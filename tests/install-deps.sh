@@ -1,0 +1,31 @@
+#!/bin/sh
+# install-deps.sh - installs the Debian packages Byline needs to build, test and run, and only
+# those missing: quick and silent when everything is present.
+set -eu
+
+PACKAGES="build-essential cmake pkg-config clang clang-format libclang-rt-dev
+libxapian-dev xapian-tools libstemmer-dev libmicrohttpd-dev libjansson-dev zlib1g-dev
+libcurl4-openssl-dev curl jq"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO="sudo"
+    else
+        echo "install-deps: these packages are missing and I am not root:$missing" >&2
+        exit 1
+    fi
+fi
+echo "install-deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

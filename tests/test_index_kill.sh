@@ -1,0 +1,39 @@
+# test_index_kill.sh - kill -9 the indexer at random points during a Reuters run: each time the
+# index passes xapian-check, opens, and holds exactly what its last commit held; a rerun then
+# ends at exactly 21,578.
+. "$(dirname "$0")/lib.sh"
+find_corpora
+REUTERS="$CORPORA/reuters21578.jsonl.gz"
+DB="$SCRATCH/kill.db"
+BATCH=1000
+
+for round in 1 2 3; do
+    "$BYLINE_INDEX" --quiet --db "$DB" --batch $BATCH "$REUTERS" 2>"$SCRATCH/log" &
+    pid=$!
+    # A random moment between 1.5 and 6 seconds in.
+    sleep "$((1 + RANDOM % 5)).$((RANDOM % 10))"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    if ! xapian-check "$DB" >"$SCRATCH/check" 2>&1; then
+        fail "round $round: xapian-check failed: $(tail -5 "$SCRATCH/check")"
+    fi
+    count=$(doc_count "$DB")
+    case "$count" in
+    '' | *[!0-9]*) fail "round $round: the index does not open: $count" ;;
+    *)
+        # Commits happen every $BATCH changes, so a commit holds a multiple of $BATCH
+        # articles, or the whole corpus.
+        if [ $((count % BATCH)) -ne 0 ] && [ "$count" -ne 21578 ]; then
+            fail "round $round: $count articles is not what any commit held"
+        fi
+        echo "round $round: killed with $count articles committed"
+        ;;
+    esac
+done
+
+run_index --quiet --db "$DB" "$REUTERS"
+assert_eq "$RC" 0 "exit status of the rerun"
+assert_eq "$(doc_count "$DB")" 21578 "articles after the rerun"
+xapian-check "$DB" >"$SCRATCH/check" 2>&1 || fail "xapian-check failed after the rerun"
+
+finish

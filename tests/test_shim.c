@@ -1,0 +1,383 @@
+/* test_shim.c - the shim's own test, in C against byline_xapian.h alone: writing, reading,
+ * searching, every language, errors, and a damaged index. */
+#include "byline_xapian.h"
+#include "testutil.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[256];
+
+static bx_article article(const char *id, const char *title, const char *body, const char *lang,
+                          int64_t date)
+{
+    bx_article a;
+    memset(&a, 0, sizeof a);
+    a.id = id;
+    a.id_len = strlen(id);
+    a.title = title;
+    a.title_len = strlen(title);
+    a.body = body;
+    a.body_len = strlen(body);
+    a.lang = lang;
+    a.has_date = date != 0;
+    a.date = date;
+    a.data = "{}";
+    a.data_len = 2;
+    return a;
+}
+
+static void test_languages(void)
+{
+    static const char *codes[] = { "ar", "hy", "eu", "ca", "da", "nl", "en", "fi", "fr", "de",
+                                   "el", "hi", "hu", "id", "ga", "it", "lt", "ne", "no", "porter",
+                                   "pt", "ro", "ru", "sr", "es", "sv", "ta", "tr", "yi" };
+    size_t n = 0;
+    for (const char **l = bx_lang_list(); *l; l++) {
+        CHECK(bx_lang_resolve_z(*l) != NULL); /* every Snowball name resolves */
+        n++;
+    }
+    CHECK_INT(n, 29);
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        CHECK_STR(bx_lang_resolve_z(codes[i]), codes[i]);
+        char *s = bx_stem_word(codes[i], "test", 4);
+        CHECK(s != NULL);
+        bx_free(s);
+    }
+    CHECK_STR(bx_lang_resolve_z("German"), "de");
+    CHECK_STR(bx_lang_resolve_z("deu"), "de");
+    CHECK_STR(bx_lang_resolve_z("en-GB"), "en");
+    CHECK_STR(bx_lang_resolve_z("greek"), "el");
+    CHECK(bx_lang_resolve_z("klingon") == NULL);
+    CHECK(bx_lang_resolve_z("") == NULL);
+
+    char *s = bx_stem_word("en", "shipping", 8);
+    CHECK_STR(s, "ship");
+    bx_free(s);
+    s = bx_stem_word("german", "H\xc3\xa4user", 7);
+    CHECK_STR(s, "haus");
+    bx_free(s);
+    s = bx_stem_word("fr", "\xc3\xa9lections", 10);
+    CHECK_STR(s, "\xc3\xa9lect");
+    bx_free(s);
+    s = bx_stem_word(
+        "el", "\xce\xb5\xcf\x86\xce\xb7\xce\xbc\xce\xb5\xcf\x81\xce\xaf\xce\xb4\xce\xb5\xcf\x82",
+        20);
+    CHECK(s != NULL && strlen(s) < 20); /* Greek, which Xapian's own stemmers lack */
+    bx_free(s);
+    CHECK(bx_stem_word("xx", "word", 4) == NULL);
+}
+
+static void put(bx_writer *w, bx_article *a, int want_replaced)
+{
+    int replaced = -1;
+    CHECK_INT(bx_writer_put(w, a, &replaced), BX_OK);
+    CHECK_INT(replaced, want_replaced);
+}
+
+static int search_ids(bx_reader *r, bx_search_spec *spec, char out[][64], int max)
+{
+    bx_results *res = NULL;
+    if (bx_search(r, spec, &res) != BX_OK) {
+        fprintf(stderr, "search failed: %s\n", bx_reader_errmsg(r));
+        return -1;
+    }
+    int n = 0;
+    for (size_t i = 0; i < bx_results_size(res) && n < max; i++) {
+        size_t len;
+        const char *d = bx_results_data(res, i, &len);
+        snprintf(out[n++], 64, "%s", d);
+    }
+    bx_results_free(res);
+    return n;
+}
+
+static void test_write_and_search(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/db", dir);
+    bx_writer_options o = { 0 };
+    o.create = 1;
+    bx_writer *w = NULL;
+    char *err = NULL;
+    CHECK_INT(bx_writer_open(path, &o, &w, &err), BX_OK);
+    CHECK(err == NULL);
+
+    const char *cats[] = { "Business", "Shipping" };
+    bx_article a = article("a1", "Port strike halts shipping", "Dockers shipped nothing today.",
+                           "en", 1710405000);
+    a.categories = cats;
+    a.n_categories = 2;
+    a.source = "Harbour Gazette";
+    a.source_len = strlen(a.source);
+    a.data = "{\"id\":\"a1\"}";
+    a.data_len = strlen(a.data);
+    put(w, &a, 0);
+    bx_article b = article("b1", "Die H\xc3\xa4user am Hafen", "Das Haus wurde verkauft.", "de",
+                           1710405000 - 86400 * 400);
+    b.data = "{\"id\":\"b1\"}";
+    b.data_len = strlen(b.data);
+    put(w, &b, 0);
+    bx_article c =
+        article("c1", "Election night", "Votes were counted all night in the port city.", NULL, 0);
+    c.data = "{\"id\":\"c1\"}";
+    c.data_len = strlen(c.data);
+    put(w, &c, 0);
+    put(w, &c, 1); /* the same id again replaces */
+    CHECK_INT(bx_writer_doccount(w), 3);
+
+    /* A second writer is refused while the first holds the lock. */
+    bx_writer *w2 = NULL;
+    CHECK_INT(bx_writer_open(path, &o, &w2, &err), BX_ERR_LOCKED);
+    CHECK(w2 == NULL);
+    CHECK_CONTAINS(err, "locked");
+    bx_free(err);
+    err = NULL;
+
+    /* An article without an id, or with an id too long for a term, is refused. */
+    bx_article bad = article("", "t", "b", "en", 0);
+    CHECK_INT(bx_writer_put(w, &bad, NULL), BX_ERR_INVALID);
+    CHECK_CONTAINS(bx_writer_errmsg(w), "no id");
+    char longid[300];
+    memset(longid, 'x', sizeof longid - 1);
+    longid[sizeof longid - 1] = '\0';
+    bad = article(longid, "t", "b", "en", 0);
+    CHECK_INT(bx_writer_put(w, &bad, NULL), BX_ERR_INVALID);
+    CHECK_CONTAINS(bx_writer_errmsg(w), "longer than");
+    CHECK_INT(bx_writer_commit(w), BX_OK);
+
+    bx_reader *r = NULL;
+    const char *paths[] = { path };
+    CHECK_INT(bx_reader_open(paths, 1, 0, &r, &err), BX_OK);
+    CHECK_INT(bx_reader_doccount(r), 3);
+
+    char ids[8][64];
+    bx_search_spec s;
+    memset(&s, 0, sizeof s);
+    s.limit = 10;
+    s.query = "shipping";
+    s.query_len = strlen(s.query);
+    CHECK_INT(search_ids(r, &s, ids, 8), 1);
+    CHECK_STR(ids[0], "{\"id\":\"a1\"}");
+    s.query = "ships"; /* stemmed like "shipped" and "shipping" */
+    s.query_len = strlen(s.query);
+    CHECK_INT(search_ids(r, &s, ids, 8), 1);
+    s.query = "\"halts shipping\"";
+    s.query_len = strlen(s.query);
+    CHECK_INT(search_ids(r, &s, ids, 8), 1);
+    s.query = "\"shipping halts\"";
+    s.query_len = strlen(s.query);
+    CHECK_INT(search_ids(r, &s, ids, 8), 0);
+    s.query = "category:business";
+    s.query_len = strlen(s.query);
+    CHECK_INT(search_ids(r, &s, ids, 8), 1);
+    s.query = "source:\"harbour gazette\" port";
+    s.query_len = strlen(s.query);
+    CHECK_INT(search_ids(r, &s, ids, 8), 1);
+    s.query = "H\xc3\xa4usern"; /* German query, German stemmer */
+    s.query_len = strlen(s.query);
+    s.lang = "de";
+    CHECK_INT(search_ids(r, &s, ids, 8), 1);
+    CHECK_STR(ids[0], "{\"id\":\"b1\"}");
+    s.lang = NULL;
+    s.query = "port";
+    s.query_len = strlen(s.query);
+    CHECK_INT(search_ids(r, &s, ids, 8), 2);
+    s.has_from = 1;
+    s.from = 1710405000 - 10;
+    CHECK_INT(search_ids(r, &s, ids, 8), 1);
+    s.has_from = 0;
+    s.query = "date:2024-03-14..2024-03-14";
+    s.query_len = strlen(s.query);
+    CHECK_INT(search_ids(r, &s, ids, 8), 1);
+    s.query = "date:notadate..2024";
+    s.query_len = strlen(s.query);
+    bx_results *res = NULL;
+    CHECK_INT(bx_search(r, &s, &res), BX_ERR_QUERY);
+    CHECK_CONTAINS(bx_reader_errmsg(r), "invalid date 'notadate'");
+    CHECK(res == NULL);
+
+    /* Facets: exact counts; the own filter of a field is ignored for that field. */
+    memset(&s, 0, sizeof s);
+    s.limit = 0;
+    s.facets = BX_FACET_CATEGORY | BX_FACET_LANG;
+    const char *want[] = { "shipping" };
+    s.categories.items = want;
+    s.categories.n = 1;
+    CHECK_INT(bx_search(r, &s, &res), BX_OK);
+    int exact = 0;
+    CHECK_INT(bx_results_total(res, &exact), 1);
+    CHECK_INT(exact, 1);
+    const bx_counts *fc = bx_results_facet(res, BX_FACET_CATEGORY);
+    CHECK_INT(bx_counts_size(fc), 2);
+    const bx_counts *fl = bx_results_facet(res, BX_FACET_LANG);
+    CHECK_INT(bx_counts_size(fl), 1);
+    CHECK_STR(bx_counts_value(fl, 0, NULL), "en");
+    bx_results_free(res);
+
+    /* Snippets escape and highlight. */
+    memset(&s, 0, sizeof s);
+    s.limit = 1;
+    s.query = "shipped";
+    s.query_len = strlen(s.query);
+    CHECK_INT(bx_search(r, &s, &res), BX_OK);
+    char *snip = bx_results_snippet(res, "Dockers <b>shipped</b> & more", 29, 100);
+    CHECK_CONTAINS(snip, "<mark>shipped</mark>");
+    CHECK_CONTAINS(snip, "&lt;b&gt;");
+    CHECK_CONTAINS(snip, "&amp;");
+    bx_free(snip);
+    bx_results_free(res);
+
+    char *json = NULL;
+    size_t len = 0;
+    CHECK_INT(bx_reader_get(r, "b1", 2, &json, &len), BX_OK);
+    CHECK_STR(json, "{\"id\":\"b1\"}");
+    bx_free(json);
+    CHECK_INT(bx_reader_get(r, "zz", 2, &json, &len), BX_ERR_NOT_FOUND);
+
+    /* Deleting, then reopening the reader, shows the change. */
+    int existed = -1;
+    CHECK_INT(bx_writer_delete(w, "a1", 2, &existed), BX_OK);
+    CHECK_INT(existed, 1);
+    CHECK_INT(bx_writer_delete(w, "a1", 2, &existed), BX_OK);
+    CHECK_INT(existed, 0);
+    CHECK_INT(bx_writer_close(w, &err), BX_OK);
+    int changed = 0;
+    CHECK_INT(bx_reader_reopen(r, &changed), BX_OK);
+    CHECK_INT(changed, 1);
+    CHECK_INT(bx_reader_doccount(r), 2);
+    bx_reader_close(r);
+}
+
+static void test_open_errors(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/missing", dir);
+    const char *paths[] = { path };
+    bx_reader *r = (bx_reader *)1;
+    char *err = NULL;
+    CHECK(bx_reader_open(paths, 1, 0, &r, &err) == BX_ERR_OPENING);
+    CHECK(r == NULL);
+    CHECK_CONTAINS(err, "cannot open index");
+    bx_free(err);
+    const char *remote[] = { "tcp://127.0.0.1:1" };
+    CHECK(bx_reader_open(remote, 1, 500, &r, &err) == BX_ERR_NETWORK);
+    bx_free(err);
+    const char *badremote[] = { "tcp://nohostport" };
+    CHECK(bx_reader_open(badremote, 1, 500, &r, &err) == BX_ERR_INVALID);
+    bx_free(err);
+    bx_writer *w = NULL;
+    bx_writer_options o = { 0 };
+    CHECK(bx_writer_open(path, &o, &w, &err) == BX_ERR_OPENING); /* create not asked for */
+    bx_free(err);
+    /* NULL handles are refused, never dereferenced. */
+    CHECK(bx_search(NULL, NULL, NULL) == BX_ERR_INVALID);
+    CHECK(bx_writer_commit(NULL) == BX_ERR_INVALID);
+    bx_reader_close(NULL);
+    CHECK_INT(bx_writer_close(NULL, NULL), BX_OK);
+}
+
+/* Overwrites every table file of a database with garbage, then checks that every call
+ * returns an error (or an empty answer) instead of crashing. */
+static void test_damaged_index(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/damaged", dir);
+    bx_writer_options o = { 0 };
+    o.create = 1;
+    bx_writer *w = NULL;
+    char *err = NULL;
+    CHECK_INT(bx_writer_open(path, &o, &w, &err), BX_OK);
+    for (int i = 0; i < 200; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "doc%d", i);
+        bx_article a = article(id, "A title about markets", "Body text about trade and ships.",
+                               "en", 1700000000 + i);
+        bx_writer_put(w, &a, NULL);
+    }
+    CHECK_INT(bx_writer_close(w, &err), BX_OK);
+
+    DIR *d = opendir(path);
+    CHECK(d != NULL);
+    struct dirent *e;
+    int damaged = 0;
+    while (d && (e = readdir(d)) != NULL) {
+        if (!strstr(e->d_name, ".glass"))
+            continue;
+        char f[600];
+        snprintf(f, sizeof f, "%s/%s", path, e->d_name);
+        struct stat st;
+        if (stat(f, &st) != 0 || st.st_size == 0)
+            continue;
+        int fd = open(f, O_WRONLY);
+        char junk[4096];
+        for (size_t i = 0; i < sizeof junk; i++)
+            junk[i] = (char)(i * 7 + 3);
+        for (off_t off = 0; off < st.st_size; off += (off_t)sizeof junk)
+            CHECK(pwrite(fd, junk, sizeof junk, off) > 0);
+        close(fd);
+        damaged++;
+    }
+    if (d)
+        closedir(d);
+    CHECK(damaged >= 3);
+
+    const char *paths[] = { path };
+    bx_reader *r = NULL;
+    bx_status st = bx_reader_open(paths, 1, 0, &r, &err);
+    if (st != BX_OK) {
+        CHECK(r == NULL);
+        CHECK(err != NULL && strlen(err) > 0);
+        bx_free(err);
+    } else {
+        bx_search_spec s;
+        memset(&s, 0, sizeof s);
+        s.query = "markets";
+        s.query_len = 7;
+        s.limit = 10;
+        s.facets = BX_FACET_CATEGORY | BX_FACET_DATE;
+        bx_results *res = NULL;
+        CHECK(bx_search(r, &s, &res) != BX_OK);
+        CHECK(res == NULL);
+        CHECK(strlen(bx_reader_errmsg(r)) > 0);
+        char *json = NULL;
+        CHECK(bx_reader_get(r, "doc1", 4, &json, NULL) != BX_OK);
+        bx_counts *c = NULL;
+        CHECK(bx_reader_value_counts(r, BX_SLOT_SOURCE, &c) != BX_OK);
+        int has = 0;
+        int64_t lo, hi;
+        CHECK(bx_reader_date_range(r, &has, &lo, &hi) != BX_OK);
+        CHECK(bx_related(r, "doc1", 4, 5, &res) != BX_OK);
+        bx_reader_close(r);
+    }
+    w = NULL;
+    st = bx_writer_open(path, &o, &w, &err);
+    if (st == BX_OK) {
+        bx_article a = article("new", "t", "b", "en", 0);
+        bx_status put_st = bx_writer_put(w, &a, NULL);
+        bx_status commit_st = bx_writer_commit(w);
+        CHECK(put_st != BX_OK || commit_st != BX_OK);
+        bx_writer_close(w, &err);
+    }
+    bx_free(err);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/byline-test-shim-XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_languages();
+    test_write_and_search();
+    test_open_errors();
+    test_damaged_index();
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    return test_report("test_shim");
+}

@@ -85,6 +85,34 @@ int ix_record_from_json(const ix_convert *cv, const char *line, size_t len, ix_r
                         ix_diag *diag);
 void ix_record_release(ix_record *rec);
 
+/* ---- Parallel indexing -------------------------------------------------------------- */
+
+/* A pool of writer threads, each writing its own database (a shard); articles are placed by
+ * a hash of their id, so every copy of an id reaches the same shard. */
+typedef struct ix_pool ix_pool;
+
+/* Counts from the pool's writers. */
+typedef struct ix_pool_counts {
+    uint64_t added, replaced, refused;
+} ix_pool_counts;
+
+/* Starts n writer threads on new databases at paths[0..n). `strict` makes the first refused
+ * article stop the pool. On failure returns NULL and sets *err (malloc'd, free()). */
+ix_pool *ix_pool_new(const char *const *paths, int n, const bx_writer_options *opts, int strict,
+                     char **err);
+
+/* Hands an article to its shard's writer, taking ownership of rec (released by the pool).
+ * `file` must stay valid until ix_pool_finish. Returns 0, or -1 when the pool has stopped
+ * (a write failed, or --strict saw a refused article). */
+int ix_pool_put(ix_pool *p, ix_record *rec, const char *file, uint64_t line);
+
+/* Waits for the writers, commits and closes their databases, frees the pool. Returns 0, or
+ * -1 when anything failed (the messages were printed). Fills *counts either way. */
+int ix_pool_finish(ix_pool *p, ix_pool_counts *counts);
+
+/* The shard (0..n-1) an id belongs to: FNV-1a of its bytes, modulo n. */
+unsigned ix_shard_of(const char *id, size_t len, unsigned n);
+
 /* byline-index stats: prints what an index holds. Returns the exit status. */
 int ix_stats_main(int argc, char **argv);
 

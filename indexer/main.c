@@ -3,7 +3,9 @@
 
 #include "byline_common.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -38,6 +40,9 @@ static const char usage_text[] =
     "                        stemming); ISO 639 codes or Snowball names\n"
     "  -m, --map MAP         read fields under other names: title=headline,date=published_at\n"
     "  -b, --batch N         commit every N articles (default: 10000)\n"
+    "  -j, --jobs N          writer threads when building a new index (default: the number\n"
+    "                        of cores, at most 4); each writes a shard, and the shards are\n"
+    "                        merged at the end. Adding to an existing index uses one writer.\n"
     "      --delete ID       delete the article with this id (repeatable)\n"
     "      --delete-from F   delete the ids listed in file F, one per line\n"
     "      --overwrite       start the index afresh, discarding what it holds\n"
@@ -86,6 +91,10 @@ typedef struct run {
     double last_progress;
     uint64_t bytes_done, bytes_total;
     int failed;
+    ix_pool *pool;   /* parallel writers, when building a new index */
+    char *build_dir; /* where the shards are built */
+    char **shards;   /* their paths */
+    int n_shards;
 } run;
 
 static double now_seconds(void)
@@ -172,6 +181,13 @@ static int index_line(run *r, const char *file, uint64_t lineno, const char *lin
         r->skipped[d.skip]++;
         ix_record_release(&rec);
         return report(r, file, lineno, r->skipped[d.skip], skip_names[d.skip], d.skip_msg, 0);
+    }
+    if (r->pool) {
+        if (ix_pool_put(r->pool, &rec, file, lineno) != 0) {
+            r->failed = 1;
+            return 1;
+        }
+        return 0;
     }
     int replaced = 0;
     bx_status st = bx_writer_put(r->w, &rec.art, &replaced);
@@ -329,7 +345,7 @@ static int delete_from_file(run *r, const char *path)
     return rc;
 }
 
-static void print_summary(run *r, double seconds)
+static void print_summary(run *r, double seconds, uint64_t docs)
 {
     clear_progress(r);
     uint64_t skipped = 0;
@@ -341,7 +357,7 @@ static void print_summary(run *r, double seconds)
             (unsigned long long)r->added, (unsigned long long)r->replaced,
             (unsigned long long)r->deleted, (unsigned long long)skipped, seconds,
             (double)(r->added + r->replaced) / (seconds > 1e-6 ? seconds : 1e-6),
-            (unsigned long long)bx_writer_doccount(r->w), r->db);
+            (unsigned long long)docs, r->db);
     for (int k = 1; k < IX_NSKIP; k++)
         if (r->skipped[k])
             fprintf(stderr, "  skipped, %s: %llu\n", skip_names[k],
@@ -353,6 +369,159 @@ static void print_summary(run *r, double seconds)
     if (r->missing)
         fprintf(stderr, "  ids to delete that were not in the index: %llu\n",
                 (unsigned long long)r->missing);
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int remove_tree(const char *path)
+{
+    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Removes the build folders ("DB.build-PID") of parallel runs that died before finishing. */
+static void remove_stale_builds(const char *db)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", db);
+    char *slash = strrchr(dir, '/');
+    const char *base = db;
+    if (slash) {
+        *slash = '\0';
+        base = slash + 1;
+    } else {
+        snprintf(dir, sizeof dir, ".");
+    }
+    DIR *d = opendir(dir[0] ? dir : "/");
+    if (!d)
+        return;
+    size_t blen = strlen(base);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".build-", 7) != 0)
+            continue;
+        long pid = strtol(e->d_name + blen + 7, NULL, 10);
+        if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+            char path[8192];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            remove_tree(path);
+        }
+    }
+    closedir(d);
+}
+
+static int default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        n = 1;
+    return n > 4 ? 4 : (int)n;
+}
+
+/* Starts one writer thread per shard for a new index. Returns 0 or -1. */
+static int start_parallel(run *r, int jobs, const bx_writer_options *wo)
+{
+    remove_stale_builds(r->db);
+    size_t len = strlen(r->db) + 64;
+    r->build_dir = malloc(len);
+    r->shards = calloc((size_t)jobs, sizeof *r->shards);
+    if (!r->build_dir || !r->shards) {
+        msg("out of memory");
+        return -1;
+    }
+    snprintf(r->build_dir, len, "%s.build-%ld", r->db, (long)getpid());
+    if (mkdir(r->build_dir, 0755) != 0) {
+        msg("cannot create '%s': %s", r->build_dir, strerror(errno));
+        return -1;
+    }
+    for (int i = 0; i < jobs; i++) {
+        r->shards[i] = malloc(len + 16);
+        if (!r->shards[i]) {
+            msg("out of memory");
+            return -1;
+        }
+        snprintf(r->shards[i], len + 16, "%s/shard-%d", r->build_dir, i);
+        r->n_shards++;
+    }
+    bx_writer_options so = *wo;
+    so.create = 1;
+    so.overwrite = 1;
+    char *err = NULL;
+    r->pool = ix_pool_new((const char *const *)r->shards, jobs, &so, r->strict, &err);
+    if (!r->pool) {
+        msg("%s", err ? err : "cannot start writers");
+        free(err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Waits for the shard writers, merges the shards and puts the result in place of the (empty)
+ * index. On any failure the index stays as it was: empty, consistent, openable. */
+static void finish_parallel(run *r)
+{
+    ix_pool_counts c;
+    if (ix_pool_finish(r->pool, &c) != 0)
+        r->failed = 1;
+    r->pool = NULL;
+    r->added += c.added;
+    r->replaced += c.replaced;
+    r->skipped[IX_SKIP_INDEX] += c.refused;
+    size_t len = strlen(r->build_dir) + 16;
+    char *merged = malloc(len), *old = malloc(len);
+    char *err = NULL;
+    if (!merged || !old) {
+        msg("out of memory");
+        r->failed = 1;
+    } else {
+        snprintf(merged, len, "%s/merged", r->build_dir);
+        snprintf(old, len, "%s/old", r->build_dir);
+        if (bx_compact((const char *const *)r->shards, (size_t)r->n_shards, merged, &err) !=
+            BX_OK) {
+            msg("%s", err ? err : "cannot merge shards");
+            r->failed = 1;
+        } else if (bx_writer_close(r->w, &err) != BX_OK) {
+            r->w = NULL;
+            msg("%s", err ? err : "cannot commit index");
+            r->failed = 1;
+        } else {
+            r->w = NULL;
+            if (rename(r->db, old) != 0 || rename(merged, r->db) != 0) {
+                msg("cannot move the merged index into '%s': %s", r->db, strerror(errno));
+                r->failed = 1;
+            }
+        }
+    }
+    bx_free(err);
+    free(merged);
+    free(old);
+    remove_tree(r->build_dir);
+}
+
+static uint64_t count_docs(const char *db)
+{
+    bx_reader *rd = NULL;
+    char *err = NULL;
+    uint64_t n = 0;
+    if (bx_reader_open(&db, 1, 0, &rd, &err) == BX_OK)
+        n = bx_reader_doccount(rd);
+    bx_free(err);
+    bx_reader_close(rd);
+    return n;
+}
+
+static void free_run(run *r)
+{
+    for (int i = 0; i < r->n_shards; i++)
+        free(r->shards[i]);
+    free(r->shards);
+    free(r->build_dir);
+    ix_fieldmap_release(&r->map);
 }
 
 static uint64_t input_size(char **files, int n)
@@ -371,6 +540,7 @@ typedef struct opts {
     const char *db;
     const char *lang;
     long batch;
+    long jobs;
     int overwrite, strict, quiet, no_spelling, no_positions;
     const char **deletes;
     int n_deletes;
@@ -392,6 +562,7 @@ static int parse_args(int argc, char **argv, opts *o, run *r)
         { "lang", required_argument, NULL, 'l' },
         { "map", required_argument, NULL, 'm' },
         { "batch", required_argument, NULL, 'b' },
+        { "jobs", required_argument, NULL, 'j' },
         { "delete", required_argument, NULL, OPT_DELETE },
         { "delete-from", required_argument, NULL, OPT_DELETE_FROM },
         { "overwrite", no_argument, NULL, OPT_OVERWRITE },
@@ -405,7 +576,7 @@ static int parse_args(int argc, char **argv, opts *o, run *r)
     };
     int c;
     char err[512];
-    while ((c = getopt_long(argc, argv, "d:l:m:b:qhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:l:m:b:j:qhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o->db = optarg;
@@ -425,6 +596,16 @@ static int parse_args(int argc, char **argv, opts *o, run *r)
             o->batch = strtol(optarg, &end, 10);
             if (errno || *end || o->batch < 1 || o->batch > 10000000) {
                 msg("bad --batch '%s': expected a number from 1 to 10000000", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        }
+        case 'j': {
+            char *end;
+            errno = 0;
+            o->jobs = strtol(optarg, &end, 10);
+            if (errno || *end || o->jobs < 1 || o->jobs > 64) {
+                msg("bad --jobs '%s': expected a number from 1 to 64", optarg);
                 return EXIT_USAGE;
             }
             break;
@@ -480,6 +661,15 @@ static int setup_run(run *r, opts *o, int n_files)
     }
     r->db = o->db;
     r->cv.map = &r->map;
+    size_t dblen = strlen(r->db);
+    while (dblen > 1 && r->db[dblen - 1] == '/') {
+        char *trimmed = strndup(r->db, dblen - 1);
+        if (!trimmed)
+            return EXIT_FAIL;
+        r->build_dir = trimmed; /* freed with the run; reused below */
+        r->db = trimmed;
+        dblen--;
+    }
     if (strcmp(o->lang, "none") == 0) {
         r->cv.default_lang = NULL;
     } else {
@@ -504,6 +694,14 @@ static int setup_run(run *r, opts *o, int n_files)
         bx_free(err);
         return EXIT_FAIL;
     }
+    int jobs = o->jobs ? (int)o->jobs : default_jobs();
+    if (jobs > 1 && n_files > 0 && o->n_deletes == 0 && !o->delete_from &&
+        bx_writer_doccount(r->w) == 0) {
+        free(r->build_dir);
+        r->build_dir = NULL;
+        if (start_parallel(r, jobs, &wo) != 0)
+            return EXIT_FAIL;
+    }
     return -1;
 }
 
@@ -525,7 +723,15 @@ static int index_main(int argc, char **argv)
         rc = setup_run(&r, &o, argc - optind);
     if (rc >= 0) {
         free(o.deletes);
-        ix_fieldmap_release(&r.map);
+        if (r.pool) {
+            ix_pool_counts unused;
+            ix_pool_finish(r.pool, &unused);
+        }
+        if (r.w)
+            bx_writer_close(r.w, NULL);
+        if (r.build_dir && r.n_shards)
+            remove_tree(r.build_dir);
+        free_run(&r);
         return rc >= 100 ? rc - 100 : rc;
     }
     struct sigaction sa;
@@ -549,7 +755,14 @@ static int index_main(int argc, char **argv)
         msg("interrupted; committing what was indexed so far");
         r.failed = 1;
     }
-    print_summary(&r, now_seconds() - r.start);
+    uint64_t docs;
+    if (r.pool) {
+        finish_parallel(&r);
+        docs = count_docs(r.db);
+    } else {
+        docs = bx_writer_doccount(r.w);
+    }
+    print_summary(&r, now_seconds() - r.start, docs);
     char *err = NULL;
     if (bx_writer_close(r.w, &err) != BX_OK) {
         msg("%s", err ? err : "cannot commit index");
@@ -557,7 +770,7 @@ static int index_main(int argc, char **argv)
     }
     bx_free(err);
     free(o.deletes);
-    ix_fieldmap_release(&r.map);
+    free_run(&r);
     if (r.failed)
         return EXIT_FAIL;
     for (int k = 1; k < IX_NSKIP; k++)

@@ -159,6 +159,11 @@ const char *bx_writer_errmsg(const bx_writer *w);
  * bx_free). Accepts NULL (returns BX_OK). */
 bx_status bx_writer_close(bx_writer *w, char **err);
 
+/* Merges the databases at srcs_z (n of them, closed) into a new database at dest_z with
+ * Xapian's compactor. Documents are renumbered; ids (Q terms) are kept. On failure returns
+ * the status and sets *err to a malloc'd message (free with bx_free). */
+bx_status bx_compact(const char *const *srcs_z, size_t n, const char *dest_z, char **err);
+
 /* ---- Reading ------------------------------------------------------------------------- */
 
 typedef struct bx_reader bx_reader;

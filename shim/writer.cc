@@ -325,3 +325,26 @@ extern "C" bx_status bx_writer_close(bx_writer *w, char **err)
     }
     return st;
 }
+
+extern "C" bx_status bx_compact(const char *const *srcs_z, size_t n, const char *dest_z, char **err)
+{
+    if (err)
+        *err = nullptr;
+    if (!srcs_z || n == 0 || !dest_z) {
+        bx_set_err(err, "cannot merge indexes: nothing to merge");
+        return BX_ERR_INVALID;
+    }
+    try {
+        Xapian::Database all;
+        for (size_t i = 0; i < n; i++)
+            all.add_database(Xapian::Database(srcs_z[i]));
+        all.compact(dest_z, Xapian::DBCOMPACT_MULTIPASS);
+        return BX_OK;
+    } catch (...) {
+        std::string msg;
+        bx_status st = bx_status_from_exception(
+            std::string("cannot merge indexes into '") + dest_z + "'", msg);
+        bx_set_err(err, msg);
+        return st;
+    }
+}

@@ -14,6 +14,20 @@ assert_eq "$OUT" "" "stdout while indexing"
 assert_contains "$ERR" "$NSAMPLES added, 0 replaced, 0 deleted, 0 skipped" "summary"
 assert_eq "$(doc_count "$DB")" "$NSAMPLES" "articles after indexing the samples"
 
+# One writer and two writers in parallel build the same index.
+run_index --db "$SCRATCH/one.db" --jobs 1 "$SAMPLES"
+assert_eq "$RC" 0 "exit status with --jobs 1"
+run_index --db "$SCRATCH/two.db" --jobs 2 "$SAMPLES"
+assert_eq "$RC" 0 "exit status with --jobs 2"
+assert_eq "$(doc_count "$SCRATCH/two.db")" "$NSAMPLES" "articles with --jobs 2"
+for q in "rail strike" "interest rates" "category:sport" '"central bank"'; do
+    assert_eq "$("$QUERY_TOOL" "$SCRATCH/two.db" search "$q" | sort)" \
+        "$("$QUERY_TOOL" "$SCRATCH/one.db" search "$q" | sort)" "hits for $q, 1 vs 2 writers"
+done
+assert_eq "$("$BYLINE_INDEX" stats --db "$SCRATCH/two.db" --json | jq -c .categories)" \
+    "$("$BYLINE_INDEX" stats --db "$SCRATCH/one.db" --json | jq -c .categories)" \
+    "categories, 1 vs 2 writers"
+
 # Re-indexing replaces: the count does not grow.
 run_index --db "$DB" "$SAMPLES"
 assert_eq "$RC" 0 "exit status re-indexing"
@@ -90,10 +104,12 @@ assert_contains "$("$QUERY_TOOL" "$BADDB" get ok-2)" '"date":"2024-01-02T09:00:0
 assert_line "$("$QUERY_TOOL" "$BADDB" search qapla)" "klingon" "unknown language indexed unstemmed"
 
 # --strict stops at the first problem, with status 1, keeping what came before.
-run_index --db "$SCRATCH/strict.db" --strict "$BAD"
-assert_eq "$RC" 1 "exit status under --strict"
-assert_contains "$ERR" "stopping at $BAD:2 (--strict)" "--strict names where it stopped"
-assert_eq "$(doc_count "$SCRATCH/strict.db")" 1 "articles before the --strict stop"
+for jobs in 1 2; do
+    run_index --db "$SCRATCH/strict$jobs.db" --jobs $jobs --strict "$BAD"
+    assert_eq "$RC" 1 "exit status under --strict, --jobs $jobs"
+    assert_contains "$ERR" "stopping at $BAD:2 (--strict)" "--strict names where it stopped"
+    assert_eq "$(doc_count "$SCRATCH/strict$jobs.db")" 1 "articles before the --strict stop"
+done
 
 # gzip input, standard input, field mapping.
 gzip -c "$SAMPLES" >"$SCRATCH/news.jsonl.gz"

@@ -8,7 +8,8 @@ DB="$SCRATCH/kill.db"
 BATCH=1000
 
 for round in 1 2 3; do
-    "$BYLINE_INDEX" --quiet --db "$DB" --batch $BATCH "$REUTERS" 2>"$SCRATCH/log" &
+    # One writer, so that commits happen every $BATCH articles during the run.
+    "$BYLINE_INDEX" --quiet --db "$DB" --jobs 1 --batch $BATCH "$REUTERS" 2>"$SCRATCH/log" &
     pid=$!
     # A random moment between 1.5 and 6 seconds in.
     sleep "$((1 + RANDOM % 5)).$((RANDOM % 10))"
@@ -30,6 +31,20 @@ for round in 1 2 3; do
         ;;
     esac
 done
+
+# A parallel build killed midway leaves the new index empty but consistent, and no shards.
+PDB="$SCRATCH/parallel.db"
+"$BYLINE_INDEX" --quiet --db "$PDB" --jobs 2 "$REUTERS" 2>"$SCRATCH/log" &
+pid=$!
+sleep 2
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+xapian-check "$PDB" >"$SCRATCH/check" 2>&1 || fail "parallel: xapian-check failed"
+assert_eq "$(doc_count "$PDB")" 0 "parallel build killed midway: articles"
+run_index --quiet --db "$PDB" --jobs 2 "$REUTERS"
+assert_eq "$RC" 0 "exit status of the parallel rerun"
+assert_eq "$(doc_count "$PDB")" 21578 "articles after the parallel rerun"
+assert_eq "$(ls -d "$PDB".build-* 2>/dev/null)" "" "leftover shard folders"
 
 run_index --quiet --db "$DB" "$REUTERS"
 assert_eq "$RC" 0 "exit status of the rerun"

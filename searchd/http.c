@@ -1,0 +1,439 @@
+/* http.c - byline-searchd's HTTP side: routing, CORS, limits, access log, shutdown. */
+#include "searchd.h"
+
+#include <microhttpd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+extern const unsigned char sd_openapi_json[];
+extern const size_t sd_openapi_json_len;
+
+#define JSON_TYPE "application/json; charset=utf-8"
+
+/* Per-request state, from the first callback to the completion callback. */
+typedef struct request {
+    double t0;
+    int route;
+    unsigned status;
+    size_t bytes;
+    int is_post;
+    char method[8];
+    char path[256];
+    bl_buf body;
+    int body_too_large;
+} request;
+
+static const sd_config *config;
+static _Atomic int in_flight;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Adds Access-Control-Allow-Origin when the request's Origin is allowed. */
+static void add_cors(struct MHD_Connection *c, struct MHD_Response *resp)
+{
+    if (!config->n_origins)
+        return;
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    if (!origin)
+        return;
+    for (size_t i = 0; i < config->n_origins; i++) {
+        if (strcmp(config->origins[i], "*") == 0) {
+            MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+            return;
+        }
+        if (strcmp(config->origins[i], origin) == 0) {
+            MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+            MHD_add_response_header(resp, "Vary", "Origin");
+            return;
+        }
+    }
+}
+
+/* Queues a response taking ownership of body (malloc'd; freed by libmicrohttpd). */
+static enum MHD_Result send_body(struct MHD_Connection *c, request *rq, unsigned status,
+                                 const char *type, char *body, size_t len)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    if (type)
+        MHD_add_response_header(resp, "Content-Type", type);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (status == 405)
+        MHD_add_response_header(
+            resp, "Allow", rq->route == SD_ROUTE_SEARCH ? "GET, POST, OPTIONS" : "GET, OPTIONS");
+    add_cors(c, resp);
+    rq->status = status;
+    rq->bytes = len;
+    enum MHD_Result ret = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result send_buf(struct MHD_Connection *c, request *rq, unsigned status,
+                                const char *type, bl_buf *b)
+{
+    size_t len = 0;
+    char *data = bl_buf_detach(b, &len);
+    if (!data)
+        return MHD_NO;
+    return send_body(c, rq, status, type, data, len);
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, request *rq, const bq_error *err)
+{
+    bl_buf out;
+    bl_buf_init(&out, 4096);
+    bq_error_json(err, &out);
+    bl_buf_puts(&out, "\n");
+    return send_buf(c, rq, (unsigned)err->status, JSON_TYPE, &out);
+}
+
+static enum MHD_Result send_status(struct MHD_Connection *c, request *rq, int status,
+                                   const char *code, const char *what, const char *subject)
+{
+    bq_error err;
+    bq_error_set(&err, status, code, "", "%s '%.200s'", what, subject);
+    return send_error(c, rq, &err);
+}
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    (void)key_size;
+    bq_params *p = cls;
+    bq_params_add(p, key, value ? value : "", value ? value_size : 0);
+    return MHD_YES;
+}
+
+static void query_params(struct MHD_Connection *c, bq_params *p)
+{
+    MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect_arg, p);
+}
+
+static enum MHD_Result handle_search(struct MHD_Connection *c, request *rq)
+{
+    bq_params p;
+    bq_params_init(&p);
+    bq_error err;
+    bq_request req;
+    enum MHD_Result ret;
+    bl_buf out;
+    bl_buf_init(&out, BQ_OUT_CAP);
+    int ok = 1;
+    if (rq->is_post) {
+        if (rq->body_too_large) {
+            bq_error_set(&err, 413, "body_too_large", "", "request body is larger than %u bytes",
+                         SD_MAX_BODY);
+            ok = 0;
+        } else if (bq_params_from_json(&p, rq->body.data ? rq->body.data : "", rq->body.len,
+                                       &err) != 0) {
+            ok = 0;
+        }
+    } else {
+        query_params(c, &p);
+    }
+    bx_reader *r = NULL;
+    if (ok && bq_request_parse(&req, &p, &err) != 0)
+        ok = 0;
+    if (ok && !(r = sd_reader(config, &err)))
+        ok = 0;
+    if (ok) {
+        bq_options opt = { 0 };
+        opt.default_lang = config->default_lang;
+        opt.time_limit_ms = config->time_limit_ms;
+        if (bq_search(r, &req, &opt, &out, &err) != 0)
+            ok = 0;
+    }
+    ret = ok ? send_buf(c, rq, 200, JSON_TYPE, &out) : send_error(c, rq, &err);
+    bl_buf_release(&out);
+    bq_params_release(&p);
+    return ret;
+}
+
+/* /articles/{id} and /articles/{id}/related. */
+static enum MHD_Result handle_article(struct MHD_Connection *c, request *rq, const char *rest)
+{
+    bq_error err;
+    bl_buf out;
+    bl_buf_init(&out, BQ_OUT_CAP);
+    bq_params p;
+    bq_params_init(&p);
+    size_t n = strlen(rest);
+    const char *suffix = "/related";
+    int related = n > strlen(suffix) && strcmp(rest + n - strlen(suffix), suffix) == 0;
+    char *id = strndup(rest, related ? n - strlen(suffix) : n);
+    int ok = id != NULL && *id;
+    if (!ok)
+        bq_error_set(&err, 404, "not_found", "", "no article id in the path");
+    bx_reader *r = NULL;
+    if (ok && !(r = sd_reader(config, &err)))
+        ok = 0;
+    if (ok && related) {
+        query_params(c, &p);
+        ok = bq_related(r, id, &p, &out, &err) == 0;
+    } else if (ok) {
+        ok = bq_article(r, id, &out, &err) == 0;
+    }
+    enum MHD_Result ret = ok ? send_buf(c, rq, 200, JSON_TYPE, &out) : send_error(c, rq, &err);
+    free(id);
+    bq_params_release(&p);
+    bl_buf_release(&out);
+    return ret;
+}
+
+static enum MHD_Result handle_suggest(struct MHD_Connection *c, request *rq)
+{
+    bq_error err;
+    bl_buf out;
+    bl_buf_init(&out, 64 * 1024);
+    bq_params p;
+    bq_params_init(&p);
+    query_params(c, &p);
+    bx_reader *r = sd_reader(config, &err);
+    int ok = r && bq_suggest(r, &p, &out, &err) == 0;
+    enum MHD_Result ret = ok ? send_buf(c, rq, 200, JSON_TYPE, &out) : send_error(c, rq, &err);
+    bq_params_release(&p);
+    bl_buf_release(&out);
+    return ret;
+}
+
+static enum MHD_Result handle_health(struct MHD_Connection *c, request *rq)
+{
+    bq_error err;
+    bx_reader *r = sd_reader(config, &err);
+    bl_buf out;
+    bl_buf_init(&out, 4096);
+    if (!r) {
+        bl_buf_puts(&out, "{\"status\":\"unavailable\",\"error\":");
+        bl_buf reason;
+        bl_buf_init(&reason, 4096);
+        bq_error_json(&err, &reason);
+        bl_buf_append(&out, reason.data, reason.len);
+        bl_buf_release(&reason);
+        bl_buf_puts(&out, "}\n");
+        return send_buf(c, rq, 503, JSON_TYPE, &out);
+    }
+    bl_buf_printf(&out, "{\"status\":\"ok\",\"documents\":%llu,\"revision\":%llu}\n",
+                  (unsigned long long)bx_reader_doccount(r),
+                  (unsigned long long)bx_reader_revision(r));
+    return send_buf(c, rq, 200, JSON_TYPE, &out);
+}
+
+static enum MHD_Result handle_metrics(struct MHD_Connection *c, request *rq)
+{
+    bq_error err;
+    bx_reader *r = sd_reader(config, &err);
+    bl_buf out;
+    bl_buf_init(&out, 256 * 1024);
+    sd_metrics_render(&out, r ? bx_reader_doccount(r) : 0, r ? bx_reader_revision(r) : 0);
+    return send_buf(c, rq, 200, "text/plain; version=0.0.4; charset=utf-8", &out);
+}
+
+static enum MHD_Result handle_static(struct MHD_Connection *c, request *rq, const char *type,
+                                     const unsigned char *data, size_t len)
+{
+    char *copy = malloc(len ? len : 1);
+    if (!copy)
+        return MHD_NO;
+    memcpy(copy, data, len);
+    return send_body(c, rq, 200, type, copy, len);
+}
+
+static enum MHD_Result handle_preflight(struct MHD_Connection *c, request *rq)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    add_cors(c, resp);
+    MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Content-Type");
+    MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+    rq->status = 204;
+    enum MHD_Result ret = MHD_queue_response(c, 204, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* Which route a path names, or SD_ROUTE_OTHER. */
+static int route_of(const char *url)
+{
+    if (strcmp(url, "/search") == 0)
+        return SD_ROUTE_SEARCH;
+    if (strncmp(url, "/articles/", 10) == 0) {
+        size_t n = strlen(url);
+        return n > 18 && strcmp(url + n - 8, "/related") == 0 ? SD_ROUTE_RELATED : SD_ROUTE_ARTICLE;
+    }
+    if (strcmp(url, "/suggest") == 0)
+        return SD_ROUTE_SUGGEST;
+    if (strcmp(url, "/health") == 0)
+        return SD_ROUTE_HEALTH;
+    if (strcmp(url, "/metrics") == 0)
+        return SD_ROUTE_METRICS;
+    if (strcmp(url, "/openapi.json") == 0)
+        return SD_ROUTE_OPENAPI;
+    return SD_ROUTE_OTHER;
+}
+
+static enum MHD_Result dispatch(struct MHD_Connection *c, request *rq, const char *url,
+                                const char *method)
+{
+    int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    if (strcmp(method, "OPTIONS") == 0 && rq->route != SD_ROUTE_OTHER) {
+        rq->route = SD_ROUTE_PREFLIGHT;
+        return handle_preflight(c, rq);
+    }
+    if (rq->route == SD_ROUTE_OTHER)
+        return send_status(c, rq, 404, "not_found", "no such route:", url);
+    if (!get && !(rq->route == SD_ROUTE_SEARCH && rq->is_post))
+        return send_status(c, rq, 405, "method_not_allowed",
+                           "method not allowed on this route:", method);
+    switch (rq->route) {
+    case SD_ROUTE_SEARCH:
+        return handle_search(c, rq);
+    case SD_ROUTE_ARTICLE:
+    case SD_ROUTE_RELATED:
+        return handle_article(c, rq, url + 10);
+    case SD_ROUTE_SUGGEST:
+        return handle_suggest(c, rq);
+    case SD_ROUTE_HEALTH:
+        return handle_health(c, rq);
+    case SD_ROUTE_METRICS:
+        return handle_metrics(c, rq);
+    case SD_ROUTE_OPENAPI:
+        return handle_static(c, rq, JSON_TYPE, sd_openapi_json, sd_openapi_json_len);
+    default:
+        return send_status(c, rq, 404, "not_found", "no such route:", url);
+    }
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    request *rq = *con_cls;
+    if (!rq) {
+        /* First call: only set up. Answering on a later call keeps the connection alive. */
+        rq = calloc(1, sizeof *rq);
+        if (!rq)
+            return MHD_NO;
+        rq->t0 = now_ms();
+        rq->route = route_of(url);
+        rq->is_post = strcmp(method, "POST") == 0;
+        snprintf(rq->method, sizeof rq->method, "%s", method);
+        snprintf(rq->path, sizeof rq->path, "%s", url);
+        bl_buf_init(&rq->body, SD_MAX_BODY);
+        atomic_fetch_add(&in_flight, 1);
+        *con_cls = rq;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!rq->body_too_large && bl_buf_append(&rq->body, upload_data, *upload_data_size) != 0)
+            rq->body_too_large = 1;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    return dispatch(c, rq, url, method);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)toe;
+    request *rq = *con_cls;
+    if (!rq)
+        return;
+    double ms = now_ms() - rq->t0;
+    sd_metrics_record(rq->route, rq->status, ms);
+    if (config->access_log) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        char addr[INET6_ADDRSTRLEN] = "-";
+        if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
+                      sizeof addr);
+        char when[32];
+        bl_date_format((int64_t)time(NULL), when);
+        fprintf(config->access_log, "%s %s %s %s %u %zu %.3fms\n", when, addr, rq->method, rq->path,
+                rq->status, rq->bytes, ms);
+        fflush(config->access_log);
+    }
+    bl_buf_release(&rq->body);
+    free(rq);
+    *con_cls = NULL;
+    atomic_fetch_sub(&in_flight, 1);
+}
+
+int sd_serve(const sd_config *cfg, const char *port_file)
+{
+    config = cfg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* the HTTP threads inherit this mask */
+    signal(SIGPIPE, SIG_IGN);
+
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)cfg->port);
+    if (inet_pton(AF_INET, cfg->bind, &addr.sin_addr) != 1) {
+        fprintf(stderr, "byline-searchd: bad --bind address '%s'\n", cfg->bind);
+        return 2;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO,
+        (uint16_t)cfg->port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)2048, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->per_ip_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "byline-searchd: cannot listen on %s:%u\n", cfg->bind, cfg->port);
+        return 1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    unsigned port = info ? info->port : cfg->port;
+    fprintf(stderr, "byline-searchd: listening on http://%s:%u/ (%u threads)\n", cfg->bind, port,
+            cfg->threads);
+    if (port_file) {
+        FILE *f = fopen(port_file, "w");
+        if (f) {
+            fprintf(f, "%u\n", port);
+            fclose(f);
+        }
+    }
+    int sig = 0;
+    sigwait(&set, &sig);
+    fprintf(stderr, "byline-searchd: %s received; finishing requests in flight\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    MHD_quiesce_daemon(d);
+    for (int i = 0; i < 1000 && atomic_load(&in_flight) > 0; i++)
+        usleep(10000);
+    MHD_stop_daemon(d);
+    sd_readers_close_all();
+    fprintf(stderr, "byline-searchd: stopped\n");
+    return 0;
+}

@@ -1,0 +1,175 @@
+/* main.c - byline-searchd: command line, then the HTTP daemon. */
+#include "searchd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: byline-searchd --db PATH [--db PATH...] [options]\n"
+    "\n"
+    "Serves ranked, faceted search over a Byline index on HTTP: /search, /articles/{id},\n"
+    "/articles/{id}/related, /suggest, /health, /metrics, /openapi.json (see docs/API.md).\n"
+    "Several --db are searched as one index; a path may be a database folder, a Xapian stub\n"
+    "file, or tcp://host:port for a database served by xapian-tcpsrv.\n"
+    "\n"
+    "options:\n"
+    "  -d, --db PATH            an index to serve (repeatable; default: $BYLINE_DB)\n"
+    "  -p, --port N             port (default: 8080; 0 picks a free one)\n"
+    "  -b, --bind ADDR          IPv4 address to listen on (default: 127.0.0.1)\n"
+    "  -t, --threads N          worker threads, each with its own index handle (default: cores)\n"
+    "      --cors-origin ORIGIN allow this origin to call the API from a browser (repeatable;\n"
+    "                           '*' allows any)\n"
+    "      --access-log FILE    one line per request (default: standard error; '-' for none)\n"
+    "      --lang LANG          stemming language of queries that name none (default: en)\n"
+    "      --time-limit MS      stop matching after this long and answer with what was found\n"
+    "                           (default: 2000; 0 for none)\n"
+    "      --remote-timeout MS  connect and read timeout for tcp:// shards (default: 10000)\n"
+    "      --per-ip-limit N     connections from one address (default: 512)\n"
+    "      --port-file FILE     write the port listened on into FILE\n"
+    "  -h, --help               show this help\n"
+    "  -V, --version            show the version\n"
+    "\n"
+    "SIGINT or SIGTERM finishes the requests in flight and exits with status 0.\n";
+
+static int parse_number(const char *opt, const char *v, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || end == v || n < min || n > max) {
+        fprintf(stderr, "byline-searchd: bad %s '%s': expected a number from %ld to %ld\n", opt, v,
+                min, max);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    enum { O_CORS = 256, O_LOG, O_LANG, O_TIME, O_REMOTE, O_PERIP, O_PORTFILE };
+    static const struct option longopts[] = {
+        { "db", required_argument, NULL, 'd' },
+        { "port", required_argument, NULL, 'p' },
+        { "bind", required_argument, NULL, 'b' },
+        { "threads", required_argument, NULL, 't' },
+        { "cors-origin", required_argument, NULL, O_CORS },
+        { "access-log", required_argument, NULL, O_LOG },
+        { "lang", required_argument, NULL, O_LANG },
+        { "time-limit", required_argument, NULL, O_TIME },
+        { "remote-timeout", required_argument, NULL, O_REMOTE },
+        { "per-ip-limit", required_argument, NULL, O_PERIP },
+        { "port-file", required_argument, NULL, O_PORTFILE },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    sd_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.bind = "127.0.0.1";
+    cfg.port = 8080;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg.threads = cores > 0 ? (unsigned)cores : 2;
+    cfg.access_log = stderr;
+    cfg.default_lang = "en";
+    cfg.time_limit_ms = 2000;
+    cfg.timeout_ms = 10000;
+    cfg.per_ip_limit = 512;
+    const char *port_file = NULL;
+    const char *log_path = NULL;
+    long n;
+    int c;
+    while ((c = getopt_long(argc, argv, "d:p:b:t:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            if (cfg.n_dbs == SD_MAX_DBS) {
+                fprintf(stderr, "byline-searchd: too many --db (at most %d)\n", SD_MAX_DBS);
+                return 2;
+            }
+            cfg.dbs[cfg.n_dbs++] = optarg;
+            break;
+        case 'p':
+            if (parse_number("--port", optarg, 0, 65535, &n) != 0)
+                return 2;
+            cfg.port = (unsigned)n;
+            break;
+        case 'b':
+            cfg.bind = optarg;
+            break;
+        case 't':
+            if (parse_number("--threads", optarg, 1, 256, &n) != 0)
+                return 2;
+            cfg.threads = (unsigned)n;
+            break;
+        case O_CORS:
+            if (cfg.n_origins < SD_MAX_ORIGINS)
+                cfg.origins[cfg.n_origins++] = optarg;
+            break;
+        case O_LOG:
+            log_path = optarg;
+            break;
+        case O_LANG:
+            cfg.default_lang = bx_lang_resolve_z(optarg);
+            if (!cfg.default_lang) {
+                fprintf(stderr, "byline-searchd: unknown language '%s' for --lang\n", optarg);
+                return 2;
+            }
+            break;
+        case O_TIME:
+            if (parse_number("--time-limit", optarg, 0, 600000, &n) != 0)
+                return 2;
+            cfg.time_limit_ms = (unsigned)n;
+            break;
+        case O_REMOTE:
+            if (parse_number("--remote-timeout", optarg, 1, 600000, &n) != 0)
+                return 2;
+            cfg.timeout_ms = (unsigned)n;
+            break;
+        case O_PERIP:
+            if (parse_number("--per-ip-limit", optarg, 1, 100000, &n) != 0)
+                return 2;
+            cfg.per_ip_limit = (unsigned)n;
+            break;
+        case O_PORTFILE:
+            port_file = optarg;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case 'V':
+            printf("byline-searchd %s (Xapian %s)\n", BYLINE_VERSION, bx_xapian_version());
+            return 0;
+        default:
+            fputs("Try 'byline-searchd --help'.\n", stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "byline-searchd: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (cfg.n_dbs == 0 && getenv("BYLINE_DB"))
+        cfg.dbs[cfg.n_dbs++] = getenv("BYLINE_DB");
+    if (cfg.n_dbs == 0) {
+        fputs("byline-searchd: no index given: use --db PATH or set BYLINE_DB\n", stderr);
+        return 2;
+    }
+    if (log_path && strcmp(log_path, "-") == 0) {
+        cfg.access_log = NULL;
+    } else if (log_path) {
+        cfg.access_log = fopen(log_path, "a");
+        if (!cfg.access_log) {
+            fprintf(stderr, "byline-searchd: cannot open access log '%s': %s\n", log_path,
+                    strerror(errno));
+            return 1;
+        }
+    }
+    int rc = sd_serve(&cfg, port_file);
+    if (cfg.access_log && cfg.access_log != stderr)
+        fclose(cfg.access_log);
+    return rc;
+}

@@ -1,0 +1,67 @@
+/* searchd.h - byline-searchd's parts: configuration, per-thread index readers, metrics. */
+#ifndef BYLINE_SEARCHD_H
+#define BYLINE_SEARCHD_H
+
+#include "byline_queries.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SD_MAX_DBS     64
+#define SD_MAX_ORIGINS 32
+#define SD_MAX_BODY    (64u * 1024) /* largest POST body */
+
+typedef struct sd_config {
+    const char *dbs[SD_MAX_DBS];
+    size_t n_dbs;
+    const char *bind;
+    unsigned port;
+    unsigned threads;
+    const char *origins[SD_MAX_ORIGINS];
+    size_t n_origins;
+    FILE *access_log;
+    const char *default_lang;
+    unsigned time_limit_ms;
+    unsigned timeout_ms; /* remote shards */
+    unsigned per_ip_limit;
+} sd_config;
+
+/* ---- Readers: one per worker thread ---- */
+
+/* Returns this thread's reader, opening it or picking up new commits as needed (at most every
+ * 200 ms). Returns NULL with a 503 error when the index cannot be opened. */
+bx_reader *sd_reader(const sd_config *cfg, bq_error *err);
+
+/* Closes every thread's reader (at shutdown, after the HTTP threads have stopped). */
+void sd_readers_close_all(void);
+
+/* ---- Metrics ---- */
+
+enum sd_route {
+    SD_ROUTE_SEARCH,
+    SD_ROUTE_ARTICLE,
+    SD_ROUTE_RELATED,
+    SD_ROUTE_SUGGEST,
+    SD_ROUTE_HEALTH,
+    SD_ROUTE_METRICS,
+    SD_ROUTE_OPENAPI,
+    SD_ROUTE_PAGE,
+    SD_ROUTE_PREFLIGHT,
+    SD_ROUTE_OTHER,
+    SD_NROUTES
+};
+
+const char *sd_route_name(int route);
+/* Records one finished request. */
+void sd_metrics_record(int route, unsigned status, double ms);
+void sd_metrics_reopened(void);
+/* Writes the metrics in Prometheus' text format. */
+void sd_metrics_render(bl_buf *out, uint64_t docs, uint64_t revision);
+
+/* ---- HTTP ---- */
+
+/* Runs the daemon until SIGINT or SIGTERM; returns the exit status. */
+int sd_serve(const sd_config *cfg, const char *port_file);
+
+#endif

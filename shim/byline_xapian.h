@@ -274,9 +274,10 @@ size_t bx_results_size(const bx_results *res);
 const char *bx_results_data(const bx_results *res, size_t i, size_t *len);
 double bx_results_score(const bx_results *res, size_t i);
 uint64_t bx_results_collapsed(const bx_results *res, size_t i);
-/* A snippet of `text` of about `length` characters, chosen where the query's words are dense,
- * HTML-escaped, with <mark>...</mark> around matched words (stemmed forms included) and an
- * ellipsis where text was cut. Returns a malloc'd string (free with bx_free), NULL on error. */
+/* A snippet of `text` of at most `length` bytes of text, the window holding most of the
+ * query's words, HTML-escaped, whitespace collapsed, with <mark>...</mark> around matched words
+ * (any form that stems like a query word) and an ellipsis where text was cut. Reads nothing
+ * from the index. Returns a malloc'd string (free with bx_free), NULL on error. */
 char *bx_results_snippet(bx_results *res, const char *text, size_t len, size_t length);
 /* Facet counts of one BX_FACET_* field (exact, over all matches, ignoring the field's own
  * filter). For BX_FACET_DATE the values are "YYYYMMDDHH" hour keys, to be bucketed by the

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <set>
+#include <tuple>
 
 namespace
 {
@@ -80,19 +82,58 @@ bool is_plain_term(const std::string &t)
     return !t.empty() && !(t[0] >= 'A' && t[0] <= 'Z');
 }
 
-// Plain words found close together rank higher: the parsed query, with a NEAR over its words
-// as an optional extra.
-Xapian::Query add_proximity(bx_reader *r, const Xapian::Query &q)
+const Xapian::doccount RESCORE_WINDOW = 50; // top hits re-ranked by word proximity
+const double PROXIMITY_SHARE = 0.25;        // adjacent words add this share of the top score
+const size_t MAX_POSITIONS = 256;           // positions read per word and hit
+
+// The words whose closeness ranks hits higher: a query's plain terms, when there are 2 to 8
+// and the index has positions.
+std::vector<std::string> proximity_terms(bx_reader *r, const Xapian::Query &q)
 {
     std::vector<std::string> terms;
     for (Xapian::TermIterator t = q.get_unique_terms_begin(); t != q.get_unique_terms_end(); ++t)
         if (is_plain_term(*t))
             terms.push_back(*t);
     if (terms.size() < 2 || terms.size() > 8 || !r->db.has_positions())
-        return q;
-    Xapian::Query near(Xapian::Query::OP_NEAR, terms.begin(), terms.end(),
-                       static_cast<Xapian::termcount>(terms.size() + 2));
-    return Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, near);
+        terms.clear();
+    return terms;
+}
+
+// How close together a document holds the words: 1 when all that it holds (at least two) sit
+// side by side, falling with the length of the shortest stretch holding them all, and scaled
+// by the share of the words it holds. 0 when it holds fewer than two.
+double proximity(const Xapian::Database &db, Xapian::docid did,
+                 const std::vector<std::string> &terms)
+{
+    std::vector<std::pair<Xapian::termpos, size_t>> ev;
+    size_t present = 0;
+    for (size_t i = 0; i < terms.size(); i++) {
+        size_t n = 0;
+        for (Xapian::PositionIterator p = db.positionlist_begin(did, terms[i]);
+             p != db.positionlist_end(did, terms[i]) && n < MAX_POSITIONS; ++p, ++n)
+            ev.emplace_back(*p, i);
+        present += n > 0;
+    }
+    if (present < 2)
+        return 0;
+    std::sort(ev.begin(), ev.end());
+    std::vector<size_t> seen(terms.size(), 0);
+    size_t have = 0, lo = 0;
+    Xapian::termpos best = 0;
+    for (size_t hi = 0; hi < ev.size(); hi++) {
+        if (seen[ev[hi].second]++ == 0)
+            have++;
+        while (have == present) {
+            Xapian::termpos span = ev[hi].first - ev[lo].first + 1;
+            if (best == 0 || span < best)
+                best = span;
+            if (--seen[ev[lo].second] == 0)
+                have--;
+            lo++;
+        }
+    }
+    double closeness = best > 1 ? static_cast<double>(present - 1) / (best - 1) : 0;
+    return std::min(1.0, closeness) * static_cast<double>(present) / terms.size();
 }
 
 Xapian::Query any_of(const char *prefix, const bx_strlist &list)
@@ -249,11 +290,35 @@ void count_facet(bx_reader *r, const Xapian::Query &q, unsigned facet, bx_result
 const unsigned all_facets[] = { BX_FACET_CATEGORY, BX_FACET_SOURCE, BX_FACET_LANG, BX_FACET_DATE,
                                 BX_FACET_AUTHOR };
 
-void fill_hits(bx_results *res)
+// Copies the hits [first, first + count) of an MSet into the results.
+void fill_hits(bx_results *res, const Xapian::MSet &mset, Xapian::doccount first,
+               Xapian::doccount count)
 {
-    res->mset.fetch();
-    for (Xapian::MSetIterator it = res->mset.begin(); it != res->mset.end(); ++it)
-        res->data.push_back(it.get_document().get_data());
+    mset.fetch();
+    for (Xapian::doccount i = first; i < mset.size() && i < first + count; i++) {
+        Xapian::MSetIterator it = mset[i];
+        res->hits.push_back(
+            { *it, it.get_weight(), it.get_collapse_count(), it.get_document().get_data() });
+    }
+}
+
+// Re-ranks the top of an MSet by how close together the hits hold the query's words, and keeps
+// the hits [offset, offset + limit) of the new order.
+void rescore(bx_results *res, const Xapian::MSet &mset, const std::vector<std::string> &terms,
+             Xapian::doccount offset, Xapian::doccount limit)
+{
+    fill_hits(res, mset, 0, mset.size());
+    double bonus = PROXIMITY_SHARE * (mset.empty() ? 0 : mset[0].get_weight());
+    for (bx_hit &h : res->hits)
+        h.score += bonus * proximity(res->db, h.did, terms);
+    std::stable_sort(res->hits.begin(), res->hits.end(),
+                     [](const bx_hit &a, const bx_hit &b) { return a.score > b.score; });
+    if (offset >= res->hits.size())
+        res->hits.clear();
+    else
+        res->hits.erase(res->hits.begin(), res->hits.begin() + offset);
+    if (res->hits.size() > limit)
+        res->hits.resize(limit);
 }
 
 bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
@@ -277,7 +342,6 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
             res->corrected = corrected;
             res->has_corrected = true;
         }
-        q = add_proximity(r, q);
         if (s->recency_half_life > 0)
             q = add_recency(r, q, s);
     }
@@ -306,8 +370,14 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     Xapian::doccount check = s->check_at_least;
     if (s->facets)
         check = r->db.get_doccount();
+    std::vector<std::string> near;
+    if (!empty && sort == BX_SORT_RELEVANCE && s->offset + s->limit <= RESCORE_WINDOW)
+        near = proximity_terms(r, q);
     auto t0 = std::chrono::steady_clock::now();
-    res->mset = enq.get_mset(s->offset, s->limit, check);
+    if (near.empty())
+        res->mset = enq.get_mset(s->offset, s->limit, check);
+    else
+        res->mset = enq.get_mset(0, RESCORE_WINDOW, check);
     double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     res->timed_out = s->time_limit_ms && ms >= s->time_limit_ms;
@@ -317,14 +387,18 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
         res->total = res->mset.get_matches_lower_bound();
     else
         res->total =
-            std::max<uint64_t>(res->mset.get_matches_lower_bound(), s->offset + res->mset.size());
+            std::max<uint64_t>(res->mset.get_matches_lower_bound(),
+                               near.empty() ? s->offset + res->mset.size() : res->mset.size());
     for (auto &sp : spies)
         bx_counts_from_spy(*sp.second, facet_is_set(sp.first), res->facets[sp.first]);
     // Disjunctive facets: a filtered field is counted without its own filter.
     for (unsigned f : all_facets)
         if ((s->facets & f) && facet_filtered(s, f))
             count_facet(r, with_filter(q, filters(s, f)), f, res);
-    fill_hits(res);
+    if (near.empty())
+        fill_hits(res, res->mset, 0, res->mset.size());
+    else
+        rescore(res, res->mset, near, s->offset, s->limit);
     return BX_OK;
 }
 
@@ -371,75 +445,196 @@ extern "C" const char *bx_results_corrected(const bx_results *res)
 
 extern "C" size_t bx_results_size(const bx_results *res)
 {
-    return res ? res->data.size() : 0;
+    return res ? res->hits.size() : 0;
 }
 
 extern "C" const char *bx_results_data(const bx_results *res, size_t i, size_t *len)
 {
-    if (!res || i >= res->data.size())
+    if (!res || i >= res->hits.size())
         return nullptr;
     if (len)
-        *len = res->data[i].size();
-    return res->data[i].c_str();
+        *len = res->hits[i].data.size();
+    return res->hits[i].data.c_str();
 }
 
 extern "C" double bx_results_score(const bx_results *res, size_t i)
 {
-    try {
-        if (!res || i >= res->mset.size())
-            return 0;
-        return res->mset[static_cast<Xapian::doccount>(i)].get_weight();
-    } catch (...) {
-        return 0;
-    }
+    return res && i < res->hits.size() ? res->hits[i].score : 0;
 }
 
 extern "C" uint64_t bx_results_collapsed(const bx_results *res, size_t i)
 {
-    try {
-        if (!res || i >= res->mset.size())
-            return 0;
-        return res->mset[static_cast<Xapian::doccount>(i)].get_collapse_count();
-    } catch (...) {
-        return 0;
-    }
+    return res && i < res->hits.size() ? res->hits[i].collapsed : 0;
 }
 
-// Xapian's snippets look for a text's words, and for their stems under the "Z" prefix that
-// Xapian's default stemming strategy indexes them with. Byline indexes stems unprefixed, so
-// the snippets are made against the same query with each stem also written "Z"-prefixed.
-static const Xapian::MSet &snippet_mset(bx_results *res)
+namespace
 {
-    if (res->snippet_ready)
-        return res->snippet_mset;
-    std::vector<Xapian::Query> terms;
-    for (Xapian::TermIterator t = res->query.get_unique_terms_begin();
-         t != res->query.get_unique_terms_end(); ++t) {
-        if (!is_plain_term(*t))
-            continue;
-        terms.emplace_back(*t);
-        terms.emplace_back("Z" + *t);
+
+// The words a snippet highlights: the query's terms without their field prefixes.
+std::set<std::string> snippet_terms(const Xapian::Query &q)
+{
+    std::set<std::string> terms;
+    for (Xapian::TermIterator t = q.get_unique_terms_begin(); t != q.get_unique_terms_end(); ++t) {
+        const std::string &term = *t;
+        size_t i = 0;
+        while (i < term.size() && term[i] >= 'A' && term[i] <= 'Z')
+            i++;
+        if (i < term.size() && (i == 0 || term[0] == 'S' || term[0] == 'A'))
+            terms.insert(term.substr(i));
     }
-    Xapian::Enquire enq(res->db);
-    enq.set_query(Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end()));
-    res->snippet_mset = enq.get_mset(0, 0);
-    res->snippet_ready = true;
-    return res->snippet_mset;
+    return terms;
 }
+
+struct Word {
+    size_t start, end; // byte offsets in the text
+    bool match;
+};
+
+// Splits text into words (Xapian's notion of word characters), marking those whose lower-case
+// or stemmed form is a query term.
+std::vector<Word> split_words(const std::string &text, const Xapian::Stem &stem,
+                              const std::set<std::string> &terms)
+{
+    std::vector<Word> words;
+    Xapian::Utf8Iterator it(text), end;
+    std::string lower;
+    size_t start = 0;
+    bool in_word = false;
+    for (;; ++it) {
+        bool done = it == end;
+        size_t pos = done ? text.size() : static_cast<size_t>(it.raw() - text.data());
+        if (!done && Xapian::Unicode::is_wordchar(*it)) {
+            if (!in_word) {
+                start = pos;
+                lower.clear();
+                in_word = true;
+            }
+            Xapian::Unicode::append_utf8(lower, Xapian::Unicode::tolower(*it));
+            continue;
+        }
+        if (in_word) {
+            bool match = terms.count(lower) || terms.count(stem(lower));
+            words.push_back({ start, pos, match });
+            in_word = false;
+        }
+        if (done)
+            break;
+    }
+    return words;
+}
+
+void append_escaped(std::string &out, const std::string &text, size_t from, size_t to)
+{
+    bool space = false;
+    for (size_t i = from; i < to; i++) {
+        char c = text[i];
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+            space = true;
+            continue;
+        }
+        if (space && !out.empty() && out.back() != ' ')
+            out += ' ';
+        space = false;
+        switch (c) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            out += c;
+        }
+    }
+    if (space && !out.empty() && out.back() != ' ')
+        out += ' ';
+}
+
+// The window of words of at most `length` bytes holding the most matches (distinct words
+// first), earliest on ties. Returns [first, last) word indexes.
+std::pair<size_t, size_t> best_window(const std::string &text, const std::vector<Word> &w,
+                                      size_t length)
+{
+    size_t best_first = 0, best_last = 0, best_score = 0, matches = 0;
+    size_t last = 0;
+    for (size_t first = 0; first < w.size(); first++) {
+        if (last < first) {
+            last = first;
+            matches = 0;
+        }
+        while (last < w.size() && w[last].end - w[first].start <= length) {
+            matches += w[last].match;
+            last++;
+        }
+        size_t score = matches * 2 + (w[first].match ? 1 : 0);
+        bool sentence = first == 0;
+        for (size_t i = first ? w[first - 1].end : 0; first && i < w[first].start; i++)
+            sentence = sentence || text[i] == '.' || text[i] == '!' || text[i] == '?';
+        score = score * 2 + (sentence ? 1 : 0);
+        if (score > best_score || best_last == 0) {
+            best_score = score;
+            best_first = first;
+            best_last = last;
+        }
+        if (w[first].match && matches > 0)
+            matches--;
+        if (last == w.size() && best_last == w.size())
+            break;
+    }
+    return { best_first, best_last };
+}
+
+} // namespace
 
 extern "C" char *bx_results_snippet(bx_results *res, const char *text, size_t len, size_t length)
 {
     if (!res || !text)
         return nullptr;
     try {
-        std::string s = snippet_mset(res).snippet(
-            std::string(text, len), length ? length : 200, res->stem,
-            Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE, "<mark>",
-            "</mark>", "\xe2\x80\xa6");
-        char *out = static_cast<char *>(malloc(s.size() + 1));
-        if (out)
-            memcpy(out, s.c_str(), s.size() + 1);
-        return out;
+        if (!res->snippet_ready) {
+            res->snippet_terms = snippet_terms(res->query);
+            res->snippet_ready = true;
+        }
+        std::string t(text, len);
+        std::vector<Word> words = split_words(t, res->stem, res->snippet_terms);
+        std::string out;
+        if (!words.empty()) {
+            size_t first = 0, last = words.size();
+            if (t.size() > length)
+                std::tie(first, last) = best_window(t, words, length);
+            if (first > 0)
+                out += "\xe2\x80\xa6";
+            size_t pos = words[first].start;
+            for (size_t i = first; i < last; i++) {
+                append_escaped(out, t, pos, words[i].start);
+                if (words[i].match)
+                    out += "<mark>";
+                append_escaped(out, t, words[i].start, words[i].end);
+                if (words[i].match)
+                    out += "</mark>";
+                pos = words[i].end;
+            }
+            if (last < words.size()) {
+                out += "\xe2\x80\xa6";
+            } else {
+                append_escaped(out, t, pos, t.size());
+                while (!out.empty() && out.back() == ' ')
+                    out.pop_back();
+            }
+        }
+        char *r = static_cast<char *>(malloc(out.size() + 1));
+        if (r)
+            memcpy(r, out.c_str(), out.size() + 1);
+        return r;
     } catch (...) {
         return nullptr;
     }
@@ -505,7 +700,7 @@ extern "C" bx_status bx_related(bx_reader *r, const char *id, size_t id_len, uns
             res->mset = enq.get_mset(0, limit);
             res->total = res->mset.get_matches_estimated();
             res->exact = false;
-            fill_hits(res);
+            fill_hits(res, res->mset, 0, res->mset.size());
         }
         *out = res;
         return BX_OK;

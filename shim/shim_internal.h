@@ -7,6 +7,7 @@
 #include <xapian.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -65,14 +66,21 @@ struct bx_reader {
     unsigned timeout_ms = 0;
 };
 
+struct bx_hit {
+    Xapian::docid did;
+    double score;
+    uint64_t collapsed;
+    std::string data;
+};
+
 struct bx_results {
     Xapian::Database db;
     Xapian::Query query; // the query as matched, for snippets
-    Xapian::MSet snippet_mset;
+    std::set<std::string> snippet_terms;
     bool snippet_ready = false;
     Xapian::MSet mset;
     Xapian::Stem stem;
-    std::vector<std::string> data;
+    std::vector<bx_hit> hits;
     std::string corrected;
     bool has_corrected = false;
     bool exact = false;

@@ -370,7 +370,7 @@ int bq_request_parse(bq_request *req, const bq_params *p, bq_error *err)
         return -1;
     }
     unsigned page = 0, per_page = 0;
-    int limit_set = 0;
+    int limit_set = 0, per_page_set = 0;
     for (size_t i = 0; i < p->n; i++) {
         const char *k = p->keys[i], *v = p->values[i];
         if (!bl_utf8_valid(v, strlen(v), NULL) || !bl_utf8_valid(k, strlen(k), NULL)) {
@@ -381,10 +381,12 @@ int bq_request_parse(bq_request *req, const bq_params *p, bq_error *err)
         }
         if (strcmp(k, "limit") == 0)
             limit_set = 1;
+        if (strcmp(k, "hits_per_page") == 0)
+            per_page_set = 1;
         if (parse_one(req, k, v, &page, &per_page, err) != 0)
             return -1;
     }
-    if (per_page && !limit_set)
+    if (per_page_set && !limit_set)
         req->limit = per_page;
     if (page) {
         unsigned long off = (unsigned long)(page - 1) * req->limit;

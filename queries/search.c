@@ -45,12 +45,26 @@ void bq_error_from_status(bq_error *err, bx_status st, const char *message)
     }
 }
 
+/* A JSON string of text that may hold invalid UTF-8 (echoed user input). */
+static json_t *safe_string(const char *s)
+{
+    size_t len = strlen(s);
+    if (bl_utf8_valid(s, len, NULL))
+        return json_stringn(s, len);
+    char *fixed = bl_utf8_repair(s, len, &len);
+    json_t *v = fixed ? json_stringn(fixed, len) : json_string("");
+    free(fixed);
+    return v;
+}
+
 void bq_error_json(const bq_error *err, bl_buf *out)
 {
-    json_t *e = json_pack("{s:s,s:s}", "code", err->code, "message", err->message);
-    json_object_set_new(e, "param", err->param[0] ? json_string(err->param) : json_null());
+    json_t *e = json_object();
+    json_object_set_new(e, "code", safe_string(err->code));
+    json_object_set_new(e, "message", safe_string(err->message));
+    json_object_set_new(e, "param", err->param[0] ? safe_string(err->param) : json_null());
     json_t *o = json_pack("{s:o}", "error", e);
-    char *s = json_dumps(o, JSON_COMPACT);
+    char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(8));
     bl_buf_reset(out);
     if (s)
         bl_buf_puts(out, s);
@@ -60,7 +74,7 @@ void bq_error_json(const bq_error *err, bl_buf *out)
 
 static int dump_into(json_t *o, bl_buf *out, bq_error *err)
 {
-    char *s = json_dumps(o, JSON_COMPACT);
+    char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(8));
     json_decref(o);
     bl_buf_reset(out);
     if (!s || bl_buf_puts(out, s) != 0 || bl_buf_puts(out, "\n") != 0) {

@@ -47,6 +47,7 @@ static void add_cors(struct MHD_Connection *c, struct MHD_Response *resp)
 {
     if (!config->n_origins)
         return;
+    MHD_add_response_header(resp, "Vary", "Origin");
     const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
     if (!origin)
         return;
@@ -57,7 +58,6 @@ static void add_cors(struct MHD_Connection *c, struct MHD_Response *resp)
         }
         if (strcmp(config->origins[i], origin) == 0) {
             MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
-            MHD_add_response_header(resp, "Vary", "Origin");
             return;
         }
     }
@@ -222,14 +222,15 @@ static enum MHD_Result handle_health(struct MHD_Connection *c, request *rq)
     bl_buf out;
     bl_buf_init(&out, 4096);
     if (!r) {
-        bl_buf_puts(&out, "{\"status\":\"unavailable\",\"error\":");
-        bl_buf reason;
-        bl_buf_init(&reason, 4096);
-        bq_error_json(&err, &reason);
-        bl_buf_append(&out, reason.data, reason.len);
-        bl_buf_release(&reason);
-        bl_buf_puts(&out, "}\n");
-        return send_buf(c, rq, 503, JSON_TYPE, &out);
+        /* {"status": "unavailable", "error": {"code", "message", "param"}} */
+        bq_error_json(&err, &out);
+        bl_buf reply;
+        bl_buf_init(&reply, 8192);
+        bl_buf_puts(&reply, "{\"status\":\"unavailable\",");
+        bl_buf_append(&reply, out.data + 1, out.len - 1);
+        bl_buf_puts(&reply, "\n");
+        bl_buf_release(&out);
+        return send_buf(c, rq, 503, JSON_TYPE, &reply);
     }
     bl_buf_printf(&out, "{\"status\":\"ok\",\"documents\":%llu,\"revision\":%llu}\n",
                   (unsigned long long)bx_reader_doccount(r),
@@ -263,7 +264,8 @@ static enum MHD_Result handle_preflight(struct MHD_Connection *c, request *rq)
     if (!resp)
         return MHD_NO;
     add_cors(c, resp);
-    MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    MHD_add_response_header(resp, "Access-Control-Allow-Methods",
+                            rq->route == SD_ROUTE_SEARCH ? "GET, POST, OPTIONS" : "GET, OPTIONS");
     MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Content-Type");
     MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
     rq->status = 204;
@@ -297,8 +299,9 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, request *rq, const cha
 {
     int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     if (strcmp(method, "OPTIONS") == 0 && rq->route != SD_ROUTE_OTHER) {
+        enum MHD_Result ret = handle_preflight(c, rq);
         rq->route = SD_ROUTE_PREFLIGHT;
-        return handle_preflight(c, rq);
+        return ret;
     }
     if (rq->route == SD_ROUTE_OTHER)
         return send_status(c, rq, 404, "not_found", "no such route:", url);

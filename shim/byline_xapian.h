@@ -249,8 +249,8 @@ typedef struct bx_search_spec {
     unsigned facets;           /* BX_FACET_* bits */
     int collapse;              /* collapse near-duplicates (BX_SLOT_STORY) */
     unsigned offset, limit;
-    unsigned check_at_least; /* examine at least this many matches for the total; facets and
-                                 sorting make the count exact regardless */
+    unsigned check_at_least; /* examine at least this many matches for the total; asking for
+                                 facets makes the count exact regardless */
     int want_correction;     /* compute a spelling suggestion */
     unsigned time_limit_ms;  /* stop matching after this long (0: no limit) */
 } bx_search_spec;

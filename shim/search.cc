@@ -52,11 +52,39 @@ class DateRangeProcessor : public Xapian::RangeProcessor
             throw Xapian::QueryParserError("invalid date '" + end + "' in date range");
         std::string vlo = Xapian::sortable_serialise(static_cast<double>(lo));
         std::string vhi = Xapian::sortable_serialise(static_cast<double>(hi));
+        if (begin.empty() && end.empty())
+            return Xapian::Query(Xapian::Query::OP_VALUE_GE, BX_SLOT_DATE, std::string(1, '\0'));
         if (begin.empty())
             return Xapian::Query(Xapian::Query::OP_VALUE_LE, BX_SLOT_DATE, vhi);
         if (end.empty())
             return Xapian::Query(Xapian::Query::OP_VALUE_GE, BX_SLOT_DATE, vlo);
         return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, BX_SLOT_DATE, vlo, vhi);
+    }
+};
+
+// `date:2024`, `date:2024-03`, `date:2024-03-14`: the whole period.
+class DateFieldProcessor : public Xapian::FieldProcessor
+{
+  public:
+    Xapian::Query operator()(const std::string &value) override
+    {
+        int64_t lo = 0, hi = 0;
+        if (bl_date_parse(value.data(), value.size(), &lo, &hi, nullptr))
+            throw Xapian::QueryParserError("invalid date '" + value + "' after date:");
+        return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, BX_SLOT_DATE,
+                             Xapian::sortable_serialise(static_cast<double>(lo)),
+                             Xapian::sortable_serialise(static_cast<double>(hi)));
+    }
+};
+
+// `lang:de`, `lang:german`: a language by code or name.
+class LangFieldProcessor : public Xapian::FieldProcessor
+{
+  public:
+    Xapian::Query operator()(const std::string &value) override
+    {
+        const char *code = bx_lang_resolve_z(value.c_str());
+        return Xapian::Query("L" + (code ? std::string(code) : bx_lower(value)));
     }
 };
 
@@ -72,9 +100,82 @@ void setup_parser(Xapian::QueryParser &qp, bx_reader *r, const Xapian::Stem &ste
     qp.add_boolean_prefix("category", (new LowerFieldProcessor("XCAT"))->release());
     qp.add_boolean_prefix("source", (new LowerFieldProcessor("XSRC"))->release());
     qp.add_boolean_prefix("tag", (new LowerFieldProcessor("K"))->release());
-    qp.add_boolean_prefix("lang", (new LowerFieldProcessor("L"))->release());
+    qp.add_boolean_prefix("lang", (new LangFieldProcessor())->release());
+    qp.add_boolean_prefix("date", (new DateFieldProcessor())->release());
     qp.add_boolean_prefix("id", "Q");
     qp.add_rangeprocessor((new DateRangeProcessor())->release());
+}
+
+// Whether a query word is free text that spelling correction may change: not an operator, not a
+// field name or a field's value, not a wildcard, no digits.
+bool correctable(const std::string &text, size_t start, size_t end, const std::string &word)
+{
+    static const char *const ops[] = { "AND", "OR", "NOT", "XOR", "NEAR", "ADJ" };
+    for (const char *op : ops)
+        if (word == op)
+            return false;
+    if (word.find_first_of("0123456789") != std::string::npos)
+        return false;
+    if (end < text.size() && (text[end] == ':' || text[end] == '*'))
+        return false;
+    size_t before = start;
+    while (before > 0 && text[before - 1] == '"')
+        before--;
+    return before == 0 || text[before - 1] != ':';
+}
+
+// Whether the spelling table holds this word.
+bool known_spelling(const Xapian::Database &db, const std::string &word)
+{
+    Xapian::TermIterator it = db.spellings_begin();
+    it.skip_to(word);
+    return it != db.spellings_end() && *it == word;
+}
+
+// Did-you-mean: each query word that the index has never seen (neither the word nor its stem)
+// is replaced by the index's best
+// spelling suggestion. Returns the text unchanged when nothing was replaced.
+std::string correct_spelling(const Xapian::Database &db, const Xapian::Stem &stem,
+                             const std::string &text)
+{
+    std::string out;
+    size_t copied = 0;
+    Xapian::Utf8Iterator it(text), end;
+    size_t start = 0;
+    bool in_word = false;
+    std::string lower;
+    for (;; ++it) {
+        bool done = it == end;
+        size_t pos = done ? text.size() : static_cast<size_t>(it.raw() - text.data());
+        if (!done && Xapian::Unicode::is_wordchar(*it)) {
+            if (!in_word) {
+                start = pos;
+                lower.clear();
+                in_word = true;
+            }
+            Xapian::Unicode::append_utf8(lower, Xapian::Unicode::tolower(*it));
+            continue;
+        }
+        if (in_word) {
+            in_word = false;
+            std::string word = text.substr(start, pos - start);
+            if (lower.size() > 2 && correctable(text, start, pos, word) &&
+                !known_spelling(db, lower) && !db.term_exists(stem(lower))) {
+                std::string better = db.get_spelling_suggestion(lower);
+                if (!better.empty()) {
+                    out.append(text, copied, start - copied);
+                    out += better;
+                    copied = pos;
+                }
+            }
+        }
+        if (done)
+            break;
+    }
+    if (copied == 0)
+        return text;
+    out.append(text, copied, std::string::npos);
+    return out;
 }
 
 bool is_plain_term(const std::string &t)
@@ -294,7 +395,7 @@ const unsigned all_facets[] = { BX_FACET_CATEGORY, BX_FACET_SOURCE, BX_FACET_LAN
 void fill_hits(bx_results *res, const Xapian::MSet &mset, Xapian::doccount first,
                Xapian::doccount count)
 {
-    mset.fetch();
+    // (No MSet::fetch(): in Xapian 1.4.22 it crashes when the MSet starts past offset 0.)
     for (Xapian::doccount i = first; i < mset.size() && i < first + count; i++) {
         Xapian::MSetIterator it = mset[i];
         res->hits.push_back(
@@ -334,13 +435,13 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
         setup_parser(qp, r, stem, s->match_all != 0);
         unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
                          Xapian::QueryParser::FLAG_PURE_NOT;
-        if (s->want_correction)
-            flags |= Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
         q = qp.parse_query(text, flags);
-        std::string corrected = qp.get_corrected_query_string();
-        if (!corrected.empty() && corrected != text) {
-            res->corrected = corrected;
-            res->has_corrected = true;
+        if (s->want_correction) {
+            std::string corrected = correct_spelling(r->db, stem, text);
+            if (corrected != text) {
+                res->corrected = corrected;
+                res->has_corrected = true;
+            }
         }
         if (s->recency_half_life > 0)
             q = add_recency(r, q, s);

@@ -189,6 +189,27 @@ static void test_write_and_search(void)
     s.from = 1710405000 - 10;
     CHECK_INT(search_ids(r, &s, ids, 8), 1);
     s.has_from = 0;
+    s.offset = 1; /* a page past the first hit */
+    CHECK_INT(search_ids(r, &s, ids, 8), 1);
+    s.offset = 0;
+    s.query = "date:2024";
+    s.query_len = strlen(s.query);
+    CHECK_INT(search_ids(r, &s, ids, 8), 1);
+
+    /* Did-you-mean: an unknown word is corrected, a known one (or a form of one) is not. */
+    s.want_correction = 1;
+    s.query = "portt shiping";
+    s.query_len = strlen(s.query);
+    bx_results *sp = NULL;
+    CHECK_INT(bx_search(r, &s, &sp), BX_OK);
+    CHECK_STR(bx_results_corrected(sp), "port shipping");
+    bx_results_free(sp);
+    s.query = "ships category:business";
+    s.query_len = strlen(s.query);
+    CHECK_INT(bx_search(r, &s, &sp), BX_OK);
+    CHECK(bx_results_corrected(sp) == NULL);
+    bx_results_free(sp);
+    s.want_correction = 0;
     s.query = "date:2024-03-14..2024-03-14";
     s.query_len = strlen(s.query);
     CHECK_INT(search_ids(r, &s, ids, 8), 1);

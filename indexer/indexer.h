@@ -45,6 +45,7 @@ enum ix_problem {
     IX_SKIP_TYPE,     /* a field of the wrong type */
     IX_SKIP_TOO_LONG, /* the record is larger than the limit */
     IX_SKIP_INDEX,    /* Xapian refused it */
+    IX_SKIP_INPUT,    /* the input around it is unusable (not a feed, an unreadable file) */
     IX_NSKIP,
 };
 
@@ -52,6 +53,7 @@ enum ix_warning {
     IX_WARN_DATE = 0, /* unparseable date: indexed without one */
     IX_WARN_UTF8,     /* invalid UTF-8: read as Windows-1252 */
     IX_WARN_LANG,     /* unknown language: indexed unstemmed */
+    IX_WARN_INPUT,    /* a flaw in the input around the record (broken XML, odd CSV row) */
     IX_NWARN,
 };
 
@@ -78,6 +80,14 @@ typedef struct ix_convert {
     const char *default_lang; /* resolved code, or NULL for unstemmed */
 } ix_convert;
 
+/* Parses one JSON Lines record (line[0..len), no newline): text that is not valid UTF-8 is read
+ * as Windows-1252 (a warning in d). Returns a new JSON object, or NULL with a skip in d. */
+json_t *ix_parse_record(const char *line, size_t len, ix_diag *d);
+
+/* Converts a record given as a JSON object (borrowed) into rec, adding to what d already holds
+ * (warnings from reading). Returns as ix_record_from_json. */
+int ix_record_from_object(const ix_convert *cv, json_t *root, ix_record *rec, ix_diag *d);
+
 /* Converts one JSON Lines record (line[0..len), no newline) into rec. Always fills diag.
  * Returns 0 when rec holds an article to index (possibly with warnings), -1 when the record
  * is to be skipped (diag says why). Release rec with ix_record_release either way. */
@@ -101,10 +111,10 @@ typedef struct ix_pool_counts {
 ix_pool *ix_pool_new(const char *const *paths, int n, const bx_writer_options *opts, int strict,
                      char **err);
 
-/* Hands an article to its shard's writer, taking ownership of rec (released by the pool).
- * `file` must stay valid until ix_pool_finish. Returns 0, or -1 when the pool has stopped
- * (a write failed, or --strict saw a refused article). */
-int ix_pool_put(ix_pool *p, ix_record *rec, const char *file, uint64_t line);
+/* Hands an article to its shard's writer, taking ownership of rec (released by the pool);
+ * `where` names it in messages. Returns 0, or -1 when the pool has stopped (a write failed,
+ * or --strict saw a refused article). */
+int ix_pool_put(ix_pool *p, ix_record *rec, const char *where);
 
 /* Waits for the writers, commits and closes their databases, frees the pool. Returns 0, or
  * -1 when anything failed (the messages were printed). Fills *counts either way. */

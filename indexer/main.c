@@ -1,4 +1,5 @@
 /* main.c - byline-index: reads article files and writes them into a Byline index. */
+#include "import.h"
 #include "indexer.h"
 
 #include "byline_common.h"
@@ -19,16 +20,16 @@
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_SKIPPED = 3 };
 
-#define MAX_RECORD            (64u << 20) /* a record (one line) larger than this is skipped */
-#define MAX_MESSAGES_PER_KIND 50          /* after this many, a kind of problem is only counted */
+#define MAX_MESSAGES_PER_KIND 50 /* after this many, a kind of problem is only counted */
 
 static const char usage_text[] =
     "usage: byline-index --db PATH [options] FILE...\n"
     "       byline-index --db PATH --delete ID [--delete ID...] [--delete-from FILE]\n"
     "       byline-index stats --db PATH [--json]\n"
     "\n"
-    "Indexes news articles from JSON Lines files (one article per line; plain or gzip;\n"
-    "'-' reads standard input) into a Xapian database.\n"
+    "Indexes news articles into a Xapian database, from JSON Lines (one article per line),\n"
+    "CSV/TSV, RSS and Atom feeds, or folders of .txt, .html and .json files; files may be\n"
+    "gzip-compressed, and '-' reads standard input.\n"
     "\n"
     "Fields: id (required), title, body, summary, url, author, source, categories, tags,\n"
     "date, lang; other fields are stored and returned as they are. author, categories and\n"
@@ -39,6 +40,12 @@ static const char usage_text[] =
     "  -l, --lang LANG       language of articles without 'lang' (default: en; 'none' for no\n"
     "                        stemming); ISO 639 codes or Snowball names\n"
     "  -m, --map MAP         read fields under other names: title=headline,date=published_at\n"
+    "  -f, --format F        jsonl, csv, feed (RSS/Atom) or dir; default: from the name,\n"
+    "                        then the content (a folder is read as dir)\n"
+    "      --columns A,B,... CSV: the column names, when the file has no header row\n"
+    "      --delimiter C     CSV: the field separator (default ',', tab for .tsv)\n"
+    "      --quote C         CSV: the quote character (default '\"')\n"
+    "      --category-from-dir  folders: the first folder level is the category\n"
     "  -b, --batch N         commit every N articles (default: 10000)\n"
     "  -j, --jobs N          writer threads when building a new index (default: the number\n"
     "                        of cores, at most 4); each writes a shard, and the shards are\n"
@@ -63,11 +70,12 @@ static const char usage_text[] =
     "  2  usage error\n"
     "  3  finished, but some records were skipped (see the messages and the summary)\n";
 
-static const char *const skip_names[IX_NSKIP] = { "",          "invalid JSON",
-                                                  "no id",     "wrong field type",
-                                                  "too large", "refused by the index" };
+static const char *const skip_names[IX_NSKIP] = {
+    "",          "invalid JSON",         "no id",         "wrong field type",
+    "too large", "refused by the index", "unusable input"
+};
 static const char *const warn_names[IX_NWARN] = { "dates dropped", "text repaired from bad UTF-8",
-                                                  "unknown language" };
+                                                  "unknown language", "flaws in the input" };
 
 static volatile sig_atomic_t interrupted;
 
@@ -91,9 +99,11 @@ typedef struct run {
     double last_progress;
     uint64_t bytes_done, bytes_total;
     int failed;
-    ix_pool *pool;   /* parallel writers, when building a new index */
-    char *build_dir; /* where the shards are built */
-    char **shards;   /* their paths */
+    ix_import_opts import;
+    uint64_t file_bytes; /* read of the current input */
+    ix_pool *pool;       /* parallel writers, when building a new index */
+    char *build_dir;     /* where the shards are built */
+    char **shards;       /* their paths */
     int n_shards;
 } run;
 
@@ -143,35 +153,42 @@ static void show_progress(run *r, uint64_t file_bytes, int force)
 }
 
 /* Reports a problem with a record; returns 1 when the run must stop (--strict). */
-static int report(run *r, const char *file, uint64_t line, uint64_t count, const char *what,
-                  const char *text, int is_warning)
+static int report(run *r, const char *where, uint64_t count, const char *what, const char *text,
+                  int is_warning)
 {
     if (count <= MAX_MESSAGES_PER_KIND && !(is_warning && r->quiet)) {
         clear_progress(r);
-        msg("%s:%llu: %s%s%s", file, (unsigned long long)line, is_warning ? "warning: " : "", text,
+        msg("%s: %s%s%s", where, is_warning ? "warning: " : "", text,
             is_warning ? "" : "; record skipped");
         if (count == MAX_MESSAGES_PER_KIND)
             msg("further '%s' messages are not shown; the summary counts them", what);
     }
     if (r->strict) {
-        msg("stopping at %s:%llu (--strict)", file, (unsigned long long)line);
+        msg("stopping at %s (--strict)", where);
         r->failed = 1;
         return 1;
     }
     return 0;
 }
 
-/* Indexes one record. Returns 1 when the run must stop. */
-static int index_line(run *r, const char *file, uint64_t lineno, const char *line, size_t len)
+/* The sink's record callback: converts and indexes one record. Returns 1 when the run must
+ * stop. */
+static int index_record(void *ctx, const char *where, json_t *obj, const ix_diag *pre)
 {
+    run *r = ctx;
     ix_record rec;
-    ix_diag d;
+    ix_diag d = *pre;
+    if (interrupted) {
+        json_decref(obj);
+        return 1;
+    }
     r->records++;
-    int rc = ix_record_from_json(&r->cv, line, len, &rec, &d);
+    int rc = ix_record_from_object(&r->cv, obj, &rec, &d);
+    json_decref(obj);
     for (int k = 0; k < IX_NWARN; k++) {
         if (d.warned & (1u << k)) {
             r->warned[k]++;
-            if (report(r, file, lineno, r->warned[k], warn_names[k], d.warn_msg[k], 1)) {
+            if (report(r, where, r->warned[k], warn_names[k], d.warn_msg[k], 1)) {
                 ix_record_release(&rec);
                 return 1;
             }
@@ -180,10 +197,12 @@ static int index_line(run *r, const char *file, uint64_t lineno, const char *lin
     if (rc != 0) {
         r->skipped[d.skip]++;
         ix_record_release(&rec);
-        return report(r, file, lineno, r->skipped[d.skip], skip_names[d.skip], d.skip_msg, 0);
+        return report(r, where, r->skipped[d.skip], skip_names[d.skip], d.skip_msg, 0);
     }
+    if ((r->records & 1023) == 0)
+        show_progress(r, r->file_bytes, 0);
     if (r->pool) {
-        if (ix_pool_put(r->pool, &rec, file, lineno) != 0) {
+        if (ix_pool_put(r->pool, &rec, where) != 0) {
             r->failed = 1;
             return 1;
         }
@@ -194,12 +213,12 @@ static int index_line(run *r, const char *file, uint64_t lineno, const char *lin
     ix_record_release(&rec);
     if (st == BX_ERR_INVALID) {
         r->skipped[IX_SKIP_INDEX]++;
-        return report(r, file, lineno, r->skipped[IX_SKIP_INDEX], skip_names[IX_SKIP_INDEX],
+        return report(r, where, r->skipped[IX_SKIP_INDEX], skip_names[IX_SKIP_INDEX],
                       bx_writer_errmsg(r->w), 0);
     }
     if (st != BX_OK) {
         clear_progress(r);
-        msg("%s:%llu: %s", file, (unsigned long long)lineno, bx_writer_errmsg(r->w));
+        msg("%s: %s", where, bx_writer_errmsg(r->w));
         r->failed = 1;
         return 1;
     }
@@ -210,96 +229,28 @@ static int index_line(run *r, const char *file, uint64_t lineno, const char *lin
     return 0;
 }
 
-/* Reads the next line into b (without its newline). Returns 1 with a line, 0 at the end,
- * -1 on a read error. Sets *too_long when the line was longer than the cap (b then holds
- * only its start). */
-static int read_line(gzFile f, bl_buf *b, int *too_long)
+static void file_progress(void *ctx, uint64_t bytes)
 {
-    char chunk[65536];
-    bl_buf_reset(b);
-    *too_long = 0;
-    int got = 0;
-    for (;;) {
-        if (!gzgets(f, chunk, sizeof chunk)) {
-            int err = 0;
-            gzerror(f, &err);
-            if (err != Z_OK && err != Z_BUF_ERROR)
-                return -1;
-            return got;
-        }
-        got = 1;
-        size_t n = strlen(chunk);
-        int done = n > 0 && chunk[n - 1] == '\n';
-        if (!*too_long && bl_buf_append(b, chunk, n) != 0)
-            *too_long = 1;
-        if (done)
-            break;
-    }
-    while (b->len > 0 && (b->data[b->len - 1] == '\n' || b->data[b->len - 1] == '\r'))
-        b->data[--b->len] = '\0';
-    return 1;
+    run *r = ctx;
+    r->file_bytes = bytes;
 }
 
-static int blank(const char *s, size_t n)
+/* Indexes one input (a file in any format, or a folder). Returns 0, or -1 when the run must
+ * stop. */
+static int index_input(run *r, const char *path)
 {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-            return 0;
-    return 1;
-}
-
-/* Indexes one input file. Returns 0, or -1 when the run must stop. */
-static int index_file(run *r, const char *path)
-{
-    int is_stdin = strcmp(path, "-") == 0;
-    const char *name = is_stdin ? "<stdin>" : path;
-    gzFile f = is_stdin ? gzdopen(dup(STDIN_FILENO), "rb") : gzopen(path, "rb");
-    if (!f) {
-        msg("cannot open '%s': %s", name, strerror(errno ? errno : ENOMEM));
+    ix_sink sink = { r, index_record, file_progress };
+    char err[1024];
+    r->file_bytes = 0;
+    int rc = ix_import(path, &r->import, &sink, err, sizeof err);
+    r->bytes_done += r->file_bytes;
+    r->file_bytes = 0;
+    if (rc < 0) {
+        clear_progress(r);
+        msg("%s", err);
         r->failed = 1;
-        return -1;
     }
-    gzbuffer(f, 1 << 18);
-    bl_buf line;
-    bl_buf_init(&line, MAX_RECORD);
-    uint64_t lineno = 0;
-    int stop = 0, rc = 0;
-    int too_long = 0;
-    while (!stop && !interrupted && (rc = read_line(f, &line, &too_long)) > 0) {
-        lineno++;
-        const char *p = line.data ? line.data : "";
-        size_t n = line.len;
-        if (lineno == 1 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-            p += 3;
-            n -= 3;
-        }
-        if (too_long) {
-            r->records++;
-            r->skipped[IX_SKIP_TOO_LONG]++;
-            char text[128];
-            snprintf(text, sizeof text, "record is larger than %u MiB", MAX_RECORD >> 20);
-            stop = report(r, name, lineno, r->skipped[IX_SKIP_TOO_LONG],
-                          skip_names[IX_SKIP_TOO_LONG], text, 0);
-            continue;
-        }
-        if (blank(p, n))
-            continue;
-        stop = index_line(r, name, lineno, p, n);
-        if ((r->records & 1023) == 0)
-            show_progress(r, (uint64_t)gzoffset(f), 0);
-    }
-    if (!stop && !interrupted && rc < 0) {
-        int err = 0;
-        const char *e = gzerror(f, &err);
-        msg("cannot read '%s' after line %llu: %s", name, (unsigned long long)lineno,
-            err == Z_ERRNO ? strerror(errno) : e);
-        r->failed = 1;
-        stop = 1;
-    }
-    r->bytes_done += (uint64_t)gzoffset(f);
-    bl_buf_release(&line);
-    gzclose(f);
-    return stop || interrupted ? -1 : 0;
+    return rc != 0 || interrupted ? -1 : 0;
 }
 
 /* Deletes one id. Returns 0, or -1 when the run must stop. */
@@ -555,7 +506,11 @@ static int parse_args(int argc, char **argv, opts *o, run *r)
         OPT_OVERWRITE,
         OPT_STRICT,
         OPT_NO_SPELLING,
-        OPT_NO_POSITIONS
+        OPT_NO_POSITIONS,
+        OPT_COLUMNS,
+        OPT_DELIMITER,
+        OPT_QUOTE,
+        OPT_CATDIR
     };
     static const struct option longopts[] = {
         { "db", required_argument, NULL, 'd' },
@@ -563,6 +518,11 @@ static int parse_args(int argc, char **argv, opts *o, run *r)
         { "map", required_argument, NULL, 'm' },
         { "batch", required_argument, NULL, 'b' },
         { "jobs", required_argument, NULL, 'j' },
+        { "format", required_argument, NULL, 'f' },
+        { "columns", required_argument, NULL, OPT_COLUMNS },
+        { "delimiter", required_argument, NULL, OPT_DELIMITER },
+        { "quote", required_argument, NULL, OPT_QUOTE },
+        { "category-from-dir", no_argument, NULL, OPT_CATDIR },
         { "delete", required_argument, NULL, OPT_DELETE },
         { "delete-from", required_argument, NULL, OPT_DELETE_FROM },
         { "overwrite", no_argument, NULL, OPT_OVERWRITE },
@@ -576,7 +536,7 @@ static int parse_args(int argc, char **argv, opts *o, run *r)
     };
     int c;
     char err[512];
-    while ((c = getopt_long(argc, argv, "d:l:m:b:j:qhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:l:m:b:j:f:qhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o->db = optarg;
@@ -610,6 +570,33 @@ static int parse_args(int argc, char **argv, opts *o, run *r)
             }
             break;
         }
+        case 'f':
+            r->import.format = ix_format_parse(optarg);
+            if (r->import.format < 0) {
+                msg("bad --format '%s': expected jsonl, csv, feed or dir", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_COLUMNS:
+            r->import.columns = optarg;
+            break;
+        case OPT_DELIMITER:
+        case OPT_QUOTE: {
+            char ch = strcmp(optarg, "\\t") == 0 || strcmp(optarg, "tab") == 0 ? '\t' : optarg[0];
+            if (!ch || (optarg[1] && ch != '\t')) {
+                msg("bad --%s '%s': expected one character", c == OPT_QUOTE ? "quote" : "delimiter",
+                    optarg);
+                return EXIT_USAGE;
+            }
+            if (c == OPT_QUOTE)
+                r->import.quote = ch;
+            else
+                r->import.delimiter = ch;
+            break;
+        }
+        case OPT_CATDIR:
+            r->import.category_from_dir = 1;
+            break;
         case OPT_DELETE:
             o->deletes[o->n_deletes++] = optarg;
             break;
@@ -661,6 +648,9 @@ static int setup_run(run *r, opts *o, int n_files)
     }
     r->db = o->db;
     r->cv.map = &r->map;
+    r->import.id_name = r->map.input[IX_ID] ? r->map.input[IX_ID] : "id";
+    r->import.category_name =
+        r->map.input[IX_CATEGORIES] ? r->map.input[IX_CATEGORIES] : "categories";
     size_t dblen = strlen(r->db);
     while (dblen > 1 && r->db[dblen - 1] == '/') {
         char *trimmed = strndup(r->db, dblen - 1);
@@ -748,7 +738,7 @@ static int index_main(int argc, char **argv)
     if (!stop && o.delete_from)
         stop = delete_from_file(&r, o.delete_from) != 0;
     for (int i = optind; i < argc && !stop && !interrupted; i++)
-        stop = index_file(&r, argv[i]) != 0;
+        stop = index_input(&r, argv[i]) != 0;
     show_progress(&r, 0, 1);
     if (interrupted) {
         clear_progress(&r);

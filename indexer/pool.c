@@ -10,8 +10,7 @@
 
 typedef struct job {
     ix_record rec;
-    const char *file;
-    uint64_t line;
+    char where[256];
 } job;
 
 typedef struct worker {
@@ -72,13 +71,12 @@ static void write_job(worker *wk, job *j)
             wk->counts.added++;
     } else if (st == BX_ERR_INVALID) {
         wk->counts.refused++;
-        fprintf(stderr, "byline-index: %s:%llu: %s; record skipped\n", j->file,
-                (unsigned long long)j->line, bx_writer_errmsg(wk->w));
+        fprintf(stderr, "byline-index: %s: %s; record skipped\n", j->where,
+                bx_writer_errmsg(wk->w));
         if (wk->pool->strict)
             pool_stop(wk->pool);
     } else {
-        fprintf(stderr, "byline-index: %s:%llu: %s\n", j->file, (unsigned long long)j->line,
-                bx_writer_errmsg(wk->w));
+        fprintf(stderr, "byline-index: %s: %s\n", j->where, bx_writer_errmsg(wk->w));
         pool_stop(wk->pool);
     }
 }
@@ -146,7 +144,7 @@ ix_pool *ix_pool_new(const char *const *paths, int n, const bx_writer_options *o
     return p;
 }
 
-int ix_pool_put(ix_pool *p, ix_record *rec, const char *file, uint64_t line)
+int ix_pool_put(ix_pool *p, ix_record *rec, const char *where)
 {
     if (pool_stopped(p)) {
         ix_record_release(rec);
@@ -160,8 +158,7 @@ int ix_pool_put(ix_pool *p, ix_record *rec, const char *file, uint64_t line)
     }
     j->rec = *rec;
     memset(rec, 0, sizeof *rec);
-    j->file = file;
-    j->line = line;
+    snprintf(j->where, sizeof j->where, "%s", where);
     worker *wk = &p->workers[ix_shard_of(j->rec.art.id, j->rec.art.id_len, (unsigned)p->n)];
     pthread_mutex_lock(&wk->lock);
     while (wk->count == QUEUE_SIZE)

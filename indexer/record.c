@@ -331,11 +331,8 @@ static void point_article(ix_record *rec)
     a->tags = list_strings(rec, 2, json_object_get(s, "tags"), &a->n_tags);
 }
 
-int ix_record_from_json(const ix_convert *cv, const char *line, size_t len, ix_record *rec,
-                        ix_diag *d)
+json_t *ix_parse_record(const char *line, size_t len, ix_diag *d)
 {
-    memset(rec, 0, sizeof *rec);
-    memset(d, 0, sizeof *d);
     char *fixed = NULL;
     size_t bad = 0;
     if (!bl_utf8_valid(line, len, &bad)) {
@@ -343,7 +340,7 @@ int ix_record_from_json(const ix_convert *cv, const char *line, size_t len, ix_r
         fixed = bl_utf8_repair(line, len, &fixed_len);
         if (!fixed) {
             set_skip(d, IX_SKIP_TOO_LONG, "out of memory reading record");
-            return -1;
+            return NULL;
         }
         set_warn(d, IX_WARN_UTF8, "invalid UTF-8 at byte %zu; text read as Windows-1252", bad + 1);
         line = fixed;
@@ -354,16 +351,26 @@ int ix_record_from_json(const ix_convert *cv, const char *line, size_t len, ix_r
     free(fixed);
     if (!root) {
         set_skip(d, IX_SKIP_JSON, "invalid JSON at column %d: %s", jerr.column, jerr.text);
-        return -1;
+        return NULL;
     }
     if (!json_is_object(root)) {
         set_skip(d, IX_SKIP_JSON, "record is %s, not a JSON object", json_kind(root));
         json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+int ix_record_from_object(const ix_convert *cv, json_t *root, ix_record *rec, ix_diag *d)
+{
+    memset(rec, 0, sizeof *rec);
+    if (!root || d->skip != IX_PROBLEM_NONE) {
+        if (d->skip == IX_PROBLEM_NONE)
+            set_skip(d, IX_SKIP_JSON, "record is empty");
         return -1;
     }
     rec->stored = json_object();
     convert_object(cv, root, rec, d);
-    json_decref(root);
     if (d->skip != IX_PROBLEM_NONE)
         return -1;
     point_article(rec);
@@ -375,6 +382,17 @@ int ix_record_from_json(const ix_convert *cv, const char *line, size_t len, ix_r
     rec->art.data = rec->data;
     rec->art.data_len = strlen(rec->data);
     return 0;
+}
+
+int ix_record_from_json(const ix_convert *cv, const char *line, size_t len, ix_record *rec,
+                        ix_diag *d)
+{
+    memset(rec, 0, sizeof *rec);
+    memset(d, 0, sizeof *d);
+    json_t *root = ix_parse_record(line, len, d);
+    int rc = ix_record_from_object(cv, root, rec, d);
+    json_decref(root);
+    return rc;
 }
 
 void ix_record_release(ix_record *rec)

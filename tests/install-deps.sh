@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config clang clang-format libclang-rt-dev
 libxapian-dev xapian-tools libstemmer-dev libmicrohttpd-dev libjansson-dev zlib1g-dev
-libcurl4-openssl-dev curl jq"
+libcurl4-openssl-dev curl jq libcsv-dev libxml2-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -403,12 +403,14 @@ void fill_hits(bx_results *res, const Xapian::MSet &mset, Xapian::doccount first
     }
 }
 
-// Re-ranks the top of an MSet by how close together the hits hold the query's words, and keeps
-// the hits [offset, offset + limit) of the new order.
+// Re-ranks the first RESCORE_WINDOW hits of an MSet (which starts at the first match) by how
+// close together they hold the query's words, and keeps the hits [offset, offset + limit) of
+// the new order. Hits past the window keep their order, so pages of any size join up.
 void rescore(bx_results *res, const Xapian::MSet &mset, const std::vector<std::string> &terms,
              Xapian::doccount offset, Xapian::doccount limit)
 {
-    fill_hits(res, mset, 0, mset.size());
+    Xapian::doccount window = std::min(mset.size(), RESCORE_WINDOW);
+    fill_hits(res, mset, 0, window);
     double bonus = PROXIMITY_SHARE * (mset.empty() ? 0 : mset[0].get_weight());
     for (bx_hit &h : res->hits)
         h.score += bonus * proximity(res->db, h.did, terms);
@@ -420,6 +422,40 @@ void rescore(bx_results *res, const Xapian::MSet &mset, const std::vector<std::s
         res->hits.erase(res->hits.begin(), res->hits.begin() + offset);
     if (res->hits.size() > limit)
         res->hits.resize(limit);
+    Xapian::doccount from = std::max(window, offset);
+    if (res->hits.size() < limit && from < mset.size())
+        fill_hits(res, mset, from, limit - static_cast<Xapian::doccount>(res->hits.size()));
+}
+
+// "-strike -rail": a query of nothing but excluded words means every article without them
+// (Xapian's parser would drop the lone '-' and search for the words instead).
+bool only_excluded_words(const std::string &text, std::string &words)
+{
+    size_t i = 0, n = 0;
+    words.clear();
+    while (i < text.size()) {
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t'))
+            i++;
+        if (i == text.size())
+            break;
+        if (text[i] != '-' || i + 1 == text.size() || text[i + 1] == ' ')
+            return false;
+        size_t end = text.find_first_of(" \t", i);
+        if (end == std::string::npos)
+            end = text.size();
+        words += text.substr(i + 1, end - i - 1) + " ";
+        n++;
+        i = end;
+    }
+    return n > 0;
+}
+
+// Sorting by date: newest or oldest first, articles without a date last either way.
+Xapian::KeyMaker *date_order(bool newest)
+{
+    Xapian::MultiValueKeyMaker *k = new Xapian::MultiValueKeyMaker();
+    k->add_value(BX_SLOT_DATE, newest, newest ? std::string() : std::string(9, '\xff'));
+    return k;
 }
 
 bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
@@ -435,7 +471,12 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
         setup_parser(qp, r, stem, s->match_all != 0);
         unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
                          Xapian::QueryParser::FLAG_PURE_NOT;
-        q = qp.parse_query(text, flags);
+        std::string excluded;
+        if (only_excluded_words(text, excluded))
+            q = Xapian::Query(Xapian::Query::OP_AND_NOT, Xapian::Query::MatchAll,
+                              qp.parse_query(excluded, flags));
+        else
+            q = qp.parse_query(text, flags);
         if (s->want_correction) {
             std::string corrected = correct_spelling(r->db, stem, text);
             if (corrected != text) {
@@ -455,7 +496,7 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     if (empty && sort == BX_SORT_RELEVANCE)
         sort = BX_SORT_NEWEST;
     if (sort == BX_SORT_NEWEST || sort == BX_SORT_OLDEST)
-        enq.set_sort_by_value_then_relevance(BX_SLOT_DATE, sort == BX_SORT_NEWEST);
+        enq.set_sort_by_key_then_relevance(date_order(sort == BX_SORT_NEWEST)->release(), false);
     if (s->collapse)
         enq.set_collapse_key(BX_SLOT_STORY);
     if (s->time_limit_ms)
@@ -472,13 +513,13 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     if (s->facets)
         check = r->db.get_doccount();
     std::vector<std::string> near;
-    if (!empty && sort == BX_SORT_RELEVANCE && s->offset + s->limit <= RESCORE_WINDOW)
+    if (!empty && sort == BX_SORT_RELEVANCE)
         near = proximity_terms(r, q);
     auto t0 = std::chrono::steady_clock::now();
     if (near.empty())
         res->mset = enq.get_mset(s->offset, s->limit, check);
     else
-        res->mset = enq.get_mset(0, RESCORE_WINDOW, check);
+        res->mset = enq.get_mset(0, std::max(RESCORE_WINDOW, s->offset + s->limit), check);
     double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     res->timed_out = s->time_limit_ms && ms >= s->time_limit_ms;

@@ -9,7 +9,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <set>
+#include <unordered_map>
 #include <tuple>
 
 namespace
@@ -88,8 +90,29 @@ class LangFieldProcessor : public Xapian::FieldProcessor
     }
 };
 
-void setup_parser(Xapian::QueryParser &qp, bx_reader *r, const Xapian::Stem &stem, bool match_all)
+// Words too common in English to say what a query is about; dropped from English queries
+// (kept inside phrases and with +), so that questions in full sentences rank on their content.
+const Xapian::Stopper *english_stopper()
 {
+    static const char *const words[] = {
+        "a",     "about", "after", "all",  "also", "an",    "and",   "any",   "are",
+        "as",    "at",    "be",    "been", "but",  "by",    "can",   "could", "did",
+        "do",    "does",  "for",   "from", "had",  "has",   "have",  "he",    "her",
+        "his",   "how",   "i",     "if",   "in",   "into",  "is",    "it",    "its",
+        "me",    "my",    "of",    "on",   "or",   "our",   "she",   "so",    "than",
+        "that",  "the",   "their", "them", "then", "there", "these", "they",  "this",
+        "those", "to",    "was",   "we",   "were", "what",  "when",  "where", "which",
+        "while", "who",   "whom",  "why",  "will", "with",  "would", "you",   "your"
+    };
+    static const Xapian::SimpleStopper stopper(std::begin(words), std::end(words));
+    return &stopper;
+}
+
+void setup_parser(Xapian::QueryParser &qp, bx_reader *r, const Xapian::Stem &stem, bool match_all,
+                  bool english)
+{
+    if (english)
+        qp.set_stopper(english_stopper());
     qp.set_database(r->db);
     qp.set_stemmer(stem);
     qp.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);
@@ -183,7 +206,7 @@ bool is_plain_term(const std::string &t)
     return !t.empty() && !(t[0] >= 'A' && t[0] <= 'Z');
 }
 
-const Xapian::doccount RESCORE_WINDOW = 50; // top hits re-ranked by word proximity
+const Xapian::doccount RESCORE_WINDOW = 30; // top hits re-ranked by word proximity
 const double PROXIMITY_SHARE = 0.25;        // adjacent words add this share of the top score
 const size_t MAX_POSITIONS = 256;           // positions read per word and hit
 
@@ -392,15 +415,22 @@ const unsigned all_facets[] = { BX_FACET_CATEGORY, BX_FACET_SOURCE, BX_FACET_LAN
                                 BX_FACET_AUTHOR };
 
 // Copies the hits [first, first + count) of an MSet into the results.
+// (No MSet::fetch(): in Xapian 1.4.22 it crashes when the MSet starts past offset 0. The
+// stored article is read only for the hits kept; see load_data.)
 void fill_hits(bx_results *res, const Xapian::MSet &mset, Xapian::doccount first,
                Xapian::doccount count)
 {
-    // (No MSet::fetch(): in Xapian 1.4.22 it crashes when the MSet starts past offset 0.)
     for (Xapian::doccount i = first; i < mset.size() && i < first + count; i++) {
         Xapian::MSetIterator it = mset[i];
-        res->hits.push_back(
-            { *it, it.get_weight(), it.get_collapse_count(), it.get_document().get_data() });
+        res->hits.push_back({ *it, it.get_weight(), it.get_collapse_count(), std::string() });
     }
+}
+
+// Reads the stored article of every hit kept.
+void load_data(bx_results *res)
+{
+    for (bx_hit &h : res->hits)
+        h.data = res->db.get_document(h.did, Xapian::DOC_ASSUME_VALID).get_data();
 }
 
 // Re-ranks the first RESCORE_WINDOW hits of an MSet (which starts at the first match) by how
@@ -468,7 +498,8 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     Xapian::Query q = Xapian::Query::MatchAll;
     if (!empty) {
         Xapian::QueryParser qp;
-        setup_parser(qp, r, stem, s->match_all != 0);
+        setup_parser(qp, r, stem, s->match_all != 0,
+                     !s->lang || !*s->lang || strcmp(s->lang, "en") == 0);
         unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
                          Xapian::QueryParser::FLAG_PURE_NOT;
         std::string excluded;
@@ -541,6 +572,7 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
         fill_hits(res, res->mset, 0, res->mset.size());
     else
         rescore(res, res->mset, near, s->offset, s->limit);
+    load_data(res);
     return BX_OK;
 }
 
@@ -638,29 +670,64 @@ std::vector<Word> split_words(const std::string &text, const Xapian::Stem &stem,
                               const std::set<std::string> &terms)
 {
     std::vector<Word> words;
-    Xapian::Utf8Iterator it(text), end;
+    bool first_bytes[256] = { false };
+    for (const std::string &t : terms)
+        if (!t.empty())
+            first_bytes[static_cast<unsigned char>(t[0])] = true;
+    std::unordered_map<std::string, bool> seen;
     std::string lower;
-    size_t start = 0;
+    size_t start = 0, pos = 0, n = text.size();
     bool in_word = false;
-    for (;; ++it) {
-        bool done = it == end;
-        size_t pos = done ? text.size() : static_cast<size_t>(it.raw() - text.data());
-        if (!done && Xapian::Unicode::is_wordchar(*it)) {
+    while (pos <= n) {
+        bool done = pos == n;
+        bool wordchar = false;
+        size_t len = 1;
+        unsigned cp = 0;
+        if (!done) {
+            unsigned char c = static_cast<unsigned char>(text[pos]);
+            if (c < 0x80) { // ASCII, most text: no table lookups
+                wordchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '_';
+                cp = c >= 'A' && c <= 'Z' ? c + 32 : c;
+            } else {
+                Xapian::Utf8Iterator it(text.data() + pos, n - pos);
+                cp = *it;
+                ++it;
+                len = static_cast<size_t>(it.raw() - (text.data() + pos));
+                if (len == 0)
+                    len = 1;
+                wordchar = Xapian::Unicode::is_wordchar(cp);
+                cp = Xapian::Unicode::tolower(cp);
+            }
+        }
+        if (wordchar) {
             if (!in_word) {
                 start = pos;
                 lower.clear();
                 in_word = true;
             }
-            Xapian::Unicode::append_utf8(lower, Xapian::Unicode::tolower(*it));
+            if (cp < 0x80)
+                lower += static_cast<char>(cp);
+            else
+                Xapian::Unicode::append_utf8(lower, cp);
+            pos += len;
             continue;
         }
         if (in_word) {
-            bool match = terms.count(lower) || terms.count(stem(lower));
+            // A stem begins as its word does; only words that could match are stemmed, once.
+            bool match = false;
+            if (first_bytes[static_cast<unsigned char>(lower[0])]) {
+                auto hit = seen.find(lower);
+                if (hit == seen.end())
+                    hit = seen.emplace(lower, terms.count(lower) || terms.count(stem(lower))).first;
+                match = hit->second;
+            }
             words.push_back({ start, pos, match });
             in_word = false;
         }
         if (done)
             break;
+        pos += len;
     }
     return words;
 }
@@ -834,6 +901,7 @@ extern "C" bx_status bx_related(bx_reader *r, const char *id, size_t id_len, uns
         PlainTermDecider decider;
         Xapian::ESet eset = enq.get_eset(20, rset, &decider);
         res = new bx_results;
+        res->db = r->db;
         res->stem = r->stems.get("en");
         res->exact = true;
         if (!eset.empty()) {
@@ -843,6 +911,7 @@ extern "C" bx_status bx_related(bx_reader *r, const char *id, size_t id_len, uns
             res->total = res->mset.get_matches_estimated();
             res->exact = false;
             fill_hits(res, res->mset, 0, res->mset.size());
+            load_data(res);
         }
         *out = res;
         return BX_OK;

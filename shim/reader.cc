@@ -155,7 +155,7 @@ extern "C" bx_status bx_reader_value_counts(bx_reader *r, unsigned slot, bx_coun
         return BX_ERR_INVALID;
     try {
         Xapian::Enquire enq(r->db);
-        enq.set_query(Xapian::Query::MatchAll);
+        enq.set_query(match_all());
         enq.set_weighting_scheme(Xapian::BoolWeight());
         Xapian::ValueCountMatchSpy spy(slot);
         enq.add_matchspy(&spy);

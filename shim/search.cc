@@ -495,7 +495,7 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     std::string text = s->query ? std::string(s->query, s->query_len) : std::string();
     bool empty = text.find_first_not_of(" \t\r\n") == std::string::npos;
 
-    Xapian::Query q = Xapian::Query::MatchAll;
+    Xapian::Query q = match_all();
     if (!empty) {
         Xapian::QueryParser qp;
         setup_parser(qp, r, stem, s->match_all != 0,
@@ -504,7 +504,7 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
                          Xapian::QueryParser::FLAG_PURE_NOT;
         std::string excluded;
         if (only_excluded_words(text, excluded))
-            q = Xapian::Query(Xapian::Query::OP_AND_NOT, Xapian::Query::MatchAll,
+            q = Xapian::Query(Xapian::Query::OP_AND_NOT, match_all(),
                               qp.parse_query(excluded, flags));
         else
             q = qp.parse_query(text, flags);

@@ -34,6 +34,13 @@ class StemCache
     Xapian::Stem none_;
 };
 
+// A query matching every document. Built afresh each time: copying the shared
+// Xapian::Query::MatchAll from several threads races on its reference count.
+inline Xapian::Query match_all()
+{
+    return Xapian::Query(std::string());
+}
+
 // Lower-cases UTF-8 text with Xapian's Unicode tables.
 std::string bx_lower(const std::string &s);
 

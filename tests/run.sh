@@ -32,4 +32,10 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest --output-on-failure -j 2)
 
+step "ThreadSanitizer build of the daemon, under concurrent load"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DBYLINE_TSAN=ON -DBYLINE_WERROR=ON >/dev/null
+cmake --build build-tsan -j "$JOBS" --target byline-searchd byline-index
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+(cd build-tsan && ctest --output-on-failure -R test_searchd_concurrency)
+
 step "all tests passed"

@@ -1,6 +1,7 @@
 /* http.c - byline-searchd's HTTP side: routing, CORS, limits, access log, shutdown. */
 #include "searchd.h"
 
+#include <jansson.h>
 #include <microhttpd.h>
 
 #include <arpa/inet.h>
@@ -16,6 +17,10 @@
 
 extern const unsigned char sd_openapi_json[];
 extern const size_t sd_openapi_json_len;
+extern const unsigned char sd_web_index_html[], sd_web_app_js[], sd_web_app_css[],
+    sd_web_widget_js[], sd_web_favicon_svg[], sd_web_opensearch_xml[];
+extern const size_t sd_web_index_html_len, sd_web_app_js_len, sd_web_app_css_len,
+    sd_web_widget_js_len, sd_web_favicon_svg_len, sd_web_opensearch_xml_len;
 
 #define JSON_TYPE "application/json; charset=utf-8"
 
@@ -258,6 +263,143 @@ static enum MHD_Result handle_static(struct MHD_Connection *c, request *rq, cons
     return send_body(c, rq, 200, type, copy, len);
 }
 
+/* The search page and its assets, built in from searchd/web/. */
+typedef struct asset {
+    const char *path;
+    const char *type;
+    const unsigned char *data;
+    const size_t *len;
+} asset;
+
+static const asset assets[] = {
+    { "/", "text/html; charset=utf-8", sd_web_index_html, &sd_web_index_html_len },
+    { "/app.js", "text/javascript; charset=utf-8", sd_web_app_js, &sd_web_app_js_len },
+    { "/app.css", "text/css; charset=utf-8", sd_web_app_css, &sd_web_app_css_len },
+    { "/widget.js", "text/javascript; charset=utf-8", sd_web_widget_js, &sd_web_widget_js_len },
+    { "/favicon.svg", "image/svg+xml", sd_web_favicon_svg, &sd_web_favicon_svg_len },
+    { "/opensearch.xml", "application/opensearchdescription+xml; charset=utf-8",
+      sd_web_opensearch_xml, &sd_web_opensearch_xml_len },
+};
+
+/* The page runs only its own script and styles, talks only to this daemon and cannot be
+ * framed; Trusted Types make any HTML-string sink (innerHTML and the like) throw. */
+#define PAGE_CSP                                                                                   \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "                    \
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "            \
+    "require-trusted-types-for 'script'; trusted-types 'none'"
+
+static const asset *asset_of(const char *url)
+{
+    for (size_t i = 0; i < sizeof assets / sizeof assets[0]; i++)
+        if (strcmp(url, assets[i].path) == 0)
+            return &assets[i];
+    return NULL;
+}
+
+/* Writes this daemon's address as the client reached it ("http://host:port") for the absolute
+ * URLs OpenSearch needs: from X-Forwarded-Host or Host, and X-Forwarded-Proto, trusted only
+ * when they hold nothing but host-name characters. */
+static void base_url(struct MHD_Connection *c, char *out, size_t n)
+{
+    static const char host_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                     "0123456789.-:[]";
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Host");
+    if (!host)
+        host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (!host || !*host || strlen(host) > 255 || host[strspn(host, host_chars)] != '\0')
+        host = "localhost";
+    const char *proto = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+    snprintf(out, n, "%s://%s", proto && strcmp(proto, "https") == 0 ? "https" : "http", host);
+}
+
+/* The OpenSearch description with its @BASE@ marks replaced by base_url(): malloc'd, its length
+ * in *len; NULL when out of memory. */
+static char *opensearch_xml(struct MHD_Connection *c, const asset *a, size_t *len)
+{
+    char base[300];
+    base_url(c, base, sizeof base);
+    bl_buf out;
+    bl_buf_init(&out, 64 * 1024);
+    const char *p = (const char *)a->data, *end = p + *a->len;
+    int ok = 1;
+    for (;;) {
+        const char *mark = memmem(p, (size_t)(end - p), "@BASE@", 6);
+        if (!mark)
+            break;
+        if (bl_buf_append(&out, p, (size_t)(mark - p)) != 0 || bl_buf_puts(&out, base) != 0)
+            ok = 0;
+        p = mark + 6;
+    }
+    if (bl_buf_append(&out, p, (size_t)(end - p)) != 0)
+        ok = 0;
+    char *text = ok ? bl_buf_detach(&out, len) : NULL;
+    bl_buf_release(&out);
+    return text;
+}
+
+/* GET of the page or one of its assets. The page gets the Content-Security-Policy. */
+static enum MHD_Result handle_asset(struct MHD_Connection *c, request *rq, const asset *a)
+{
+    struct MHD_Response *resp;
+    size_t len = *a->len;
+    if (strcmp(a->path, "/opensearch.xml") == 0) {
+        char *text = opensearch_xml(c, a, &len);
+        resp = text ? MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE) : NULL;
+        if (!resp)
+            free(text);
+    } else {
+        resp = MHD_create_response_from_buffer(len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+    }
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", a->type);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    if (strcmp(a->path, "/") == 0)
+        MHD_add_response_header(resp, "Content-Security-Policy", PAGE_CSP);
+    add_cors(c, resp);
+    rq->status = 200;
+    rq->bytes = len;
+    enum MHD_Result ret = MHD_queue_response(c, 200, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* GET /opensearch/suggest: /suggest's completions in OpenSearch's suggestion format,
+ * ["rail st", ["rail strike", ...]], for browsers that added Byline as a search engine. */
+static enum MHD_Result handle_opensearch_suggest(struct MHD_Connection *c, request *rq)
+{
+    bq_error err;
+    bl_buf out;
+    bl_buf_init(&out, 64 * 1024);
+    bq_params p;
+    bq_params_init(&p);
+    query_params(c, &p);
+    bx_reader *r = sd_reader(config, &err);
+    enum MHD_Result ret;
+    if (r && bq_suggest(r, &p, &out, &err) == 0) {
+        json_t *doc = json_loadb(out.data, out.len, 0, NULL);
+        json_t *pair =
+            json_pack("[OO]", json_object_get(doc, "query"), json_object_get(doc, "suggestions"));
+        char *text = pair ? json_dumps(pair, JSON_COMPACT) : NULL;
+        bl_buf_reset(&out);
+        if (text && bl_buf_puts(&out, text) == 0 && bl_buf_puts(&out, "\n") == 0) {
+            ret = send_buf(c, rq, 200, "application/x-suggestions+json; charset=utf-8", &out);
+        } else {
+            bq_error_set(&err, 500, "internal", "", "cannot write suggestions");
+            ret = send_error(c, rq, &err);
+        }
+        free(text);
+        json_decref(pair);
+        json_decref(doc);
+    } else {
+        ret = send_error(c, rq, &err);
+    }
+    bq_params_release(&p);
+    bl_buf_release(&out);
+    return ret;
+}
+
 static enum MHD_Result handle_preflight(struct MHD_Connection *c, request *rq)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
@@ -291,6 +433,10 @@ static int route_of(const char *url)
         return SD_ROUTE_METRICS;
     if (strcmp(url, "/openapi.json") == 0)
         return SD_ROUTE_OPENAPI;
+    if (strcmp(url, "/opensearch/suggest") == 0)
+        return SD_ROUTE_SUGGEST;
+    if (asset_of(url))
+        return SD_ROUTE_PAGE;
     return SD_ROUTE_OTHER;
 }
 
@@ -315,13 +461,16 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, request *rq, const cha
     case SD_ROUTE_RELATED:
         return handle_article(c, rq, url + 10);
     case SD_ROUTE_SUGGEST:
-        return handle_suggest(c, rq);
+        return strcmp(url, "/suggest") == 0 ? handle_suggest(c, rq)
+                                            : handle_opensearch_suggest(c, rq);
     case SD_ROUTE_HEALTH:
         return handle_health(c, rq);
     case SD_ROUTE_METRICS:
         return handle_metrics(c, rq);
     case SD_ROUTE_OPENAPI:
         return handle_static(c, rq, JSON_TYPE, sd_openapi_json, sd_openapi_json_len);
+    case SD_ROUTE_PAGE:
+        return handle_asset(c, rq, asset_of(url));
     default:
         return send_status(c, rq, 404, "not_found", "no such route:", url);
     }

@@ -5,7 +5,11 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config clang clang-format libclang-rt-dev
 libxapian-dev xapian-tools libstemmer-dev libmicrohttpd-dev libjansson-dev zlib1g-dev
-libcurl4-openssl-dev curl jq libcsv-dev libxml2-dev"
+libcurl4-openssl-dev curl jq libcsv-dev libxml2-dev
+chromium fonts-dejavu-core nodejs"
+# The browser tests run on Node.js with npm; some Node.js builds (NodeSource's) bring their own
+# npm and conflict with Debian's package, so ask for npm only when there is none.
+command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
 
 missing=""
 for p in $PACKAGES; do

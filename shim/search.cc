@@ -820,6 +820,9 @@ extern "C" char *bx_results_snippet(bx_results *res, const char *text, size_t le
             size_t first = 0, last = words.size();
             if (t.size() > length)
                 std::tie(first, last) = best_window(t, words, length);
+            // A window starting a few words in starts at the beginning instead.
+            if (first > 0 && words[first].start < 40)
+                first = 0;
             if (first > 0)
                 out += "\xe2\x80\xa6";
             size_t pos = words[first].start;

@@ -48,7 +48,8 @@ enum bl_date_precision {
 };
 
 /* Parses a date given as ISO 8601 / RFC 3339 ("2024-03-14", "2024-03-14T09:30:00Z",
- * "2024-03-14 09:30:00+01:00", fractions of a second), a partial date ("2024-03", "2024"),
+ * "2024-03-14 09:30:00+01:00", fractions of a second), a partial date ("2024-03", "2024",
+ * "2024-03-14T09" for a whole hour),
  * or RFC 2822 ("Thu, 14 Mar 2024 09:30:00 +0100", also with zone names like GMT, EST).
  * Leading and trailing spaces are ignored. On success stores the start of the period in
  * seconds since 1970-01-01 UTC in *start, the last second of the period in *end (equal to

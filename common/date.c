@@ -221,6 +221,13 @@ static int parse_iso(cur *c, int64_t *start, int64_t *end, int *precision)
     if (ch != 'T' && ch != 't' && ch != ' ')
         return -1;
     c->p++;
+    if (c->end - c->p == 2) { /* "2024-03-14T09": the whole hour, as date histograms key it */
+        int hour = digits(c, 2);
+        if (hour < 0 || hour > 23)
+            return -1;
+        int64_t t = bl_date_from_civil(y, m, d, hour, 0, 0);
+        return finish(t, t + 3599, BL_DATE_TIME, start, end, precision);
+    }
     int h, mi, s;
     if (parse_time(c, &h, &mi, &s) != 0)
         return -1;

@@ -55,6 +55,10 @@ static void test_dates(void)
     CHECK_INT(start, bl_date_from_civil(2023, 1, 1, 0, 0, 0));
     CHECK_INT(end, bl_date_from_civil(2024, 1, 1, 0, 0, 0) - 1);
     CHECK_INT(prec, BL_DATE_YEAR);
+    CHECK_INT(bl_date_parse("2024-03-14T09", 13, &start, &end, &prec), 0);
+    CHECK_INT(start, bl_date_from_civil(2024, 3, 14, 9, 0, 0));
+    CHECK_INT(end - start, 3599);
+    CHECK_INT(parse("2024-03-14T24"), -999);
     CHECK_INT(bl_date_parse("2023-06-30", 10, &start, &end, &prec), 0);
     CHECK_INT(end - start, 86399);
     CHECK_INT(prec, BL_DATE_DAY);

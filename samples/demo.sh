@@ -13,7 +13,7 @@ cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 DB=build/demo.db
 build/indexer/byline-index --db "$DB" --overwrite samples/news.jsonl
 echo
-echo "Serving the sample corpus. Try:"
+echo "Serving the sample corpus: open http://127.0.0.1:$PORT/ in a browser, or try:"
 echo "  curl 'http://127.0.0.1:$PORT/search?q=rail+strike&facets=category,source,date'"
 echo "  curl 'http://127.0.0.1:$PORT/suggest?q=inter'"
 echo "  build/queries/byline-search --db $DB interest rates --facets category"

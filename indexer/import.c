@@ -75,9 +75,10 @@ char *ix_read_file(const char *path, size_t cap, size_t *len, char *err, size_t 
             return NULL;
         }
     }
-    if (n < 0) {
-        int e = 0;
-        const char *m = gzerror(f, &e);
+    int e = 0;
+    gzerror(f, &e);
+    if (n < 0 || e != Z_OK) {
+        const char *m = e == Z_BUF_ERROR ? "compressed data cut short" : gzerror(f, &e);
         snprintf(err, errlen, "cannot read '%s': %s", path, e == Z_ERRNO ? strerror(errno) : m);
         bl_buf_release(&b);
         gzclose(f);
@@ -129,6 +130,8 @@ static int detect_format(const char *path)
     char head[512];
     int n = gzread(f, head, sizeof head - 1);
     gzclose(f);
+    if (n > 0 && memchr(head, '\0', (size_t)n))
+        return IX_FORMAT_BINARY;
     int i = 0;
     if (n >= 3 && memcmp(head, "\xef\xbb\xbf", 3) == 0)
         i = 3;
@@ -144,6 +147,14 @@ static int detect_format(const char *path)
 int ix_import(const char *path, const ix_import_opts *o, ix_sink *sink, char *err, size_t errlen)
 {
     int format = o->format ? o->format : detect_format(path);
+    if (format == IX_FORMAT_BINARY) {
+        ix_diag d;
+        memset(&d, 0, sizeof d);
+        d.skip = IX_SKIP_INPUT;
+        snprintf(d.skip_msg, sizeof d.skip_msg,
+                 "not a text file (it holds NUL bytes); give --format to read it anyway");
+        return sink->record(sink->ctx, path, NULL, &d) ? 1 : 0;
+    }
     switch (format) {
     case IX_FORMAT_CSV:
         return ix_import_csv(path, o, sink, err, errlen);
@@ -170,7 +181,7 @@ static int read_line(gzFile f, bl_buf *b, int *too_long)
         if (!gzgets(f, chunk, sizeof chunk)) {
             int e = 0;
             gzerror(f, &e);
-            if (e != Z_OK && e != Z_BUF_ERROR)
+            if (e != Z_OK) /* Z_BUF_ERROR: a gzip file cut short */
                 return -1;
             return got;
         }
@@ -299,7 +310,7 @@ int ix_import_jsonl(const char *path, ix_sink *sink, char *err, size_t errlen)
     }
     if (rc == 0 && got < 0) {
         int e = 0;
-        const char *m = gzerror(f, &e);
+        const char *m = e == Z_BUF_ERROR ? "compressed data cut short" : gzerror(f, &e);
         snprintf(err, errlen, "cannot read '%s' after line %llu: %s", name,
                  (unsigned long long)lineno, e == Z_ERRNO ? strerror(errno) : m);
         rc = -1;

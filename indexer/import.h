@@ -11,10 +11,11 @@
 
 enum ix_format {
     IX_FORMAT_AUTO = 0,
-    IX_FORMAT_JSONL, /* JSON Lines; a .json file may also hold one object or an array */
-    IX_FORMAT_CSV,   /* CSV or TSV */
-    IX_FORMAT_FEED,  /* RSS 2.0, RSS 1.0 or Atom */
-    IX_FORMAT_DIR,   /* a folder of .txt, .html and .json files */
+    IX_FORMAT_JSONL,  /* JSON Lines; a .json file may also hold one object or an array */
+    IX_FORMAT_CSV,    /* CSV or TSV */
+    IX_FORMAT_FEED,   /* RSS 2.0, RSS 1.0 or Atom */
+    IX_FORMAT_DIR,    /* a folder of .txt, .html and .json files */
+    IX_FORMAT_BINARY, /* detected only: not text */
 };
 
 /* Where records go. */

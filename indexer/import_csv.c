@@ -203,8 +203,18 @@ int ix_import_csv(const char *path, const ix_import_opts *o, ix_sink *sink, char
         if ((st.rows & 255) == 0 && sink->progress)
             sink->progress(sink->ctx, (uint64_t)gzoffset(f));
     }
-    if (rc == 0 && !st.stop)
-        csv_fini(&p, on_field, on_row, &st);
+    if (rc == 0 && !st.stop) {
+        int e = 0;
+        gzerror(f, &e);
+        if (e != Z_OK) {
+            snprintf(err, errlen, "cannot read '%s' after line %llu: %s", st.name,
+                     (unsigned long long)st.line,
+                     e == Z_BUF_ERROR ? "compressed data cut short" : gzerror(f, &e));
+            rc = -1;
+        } else {
+            csv_fini(&p, on_field, on_row, &st);
+        }
+    }
     if (rc == 0 && st.stop)
         rc = 1;
     if (sink->progress)

@@ -106,12 +106,20 @@ static void index_file(walk *w, const char *full, const char *rel)
     free(raw);
     if (obj) {
         const char *id_name = w->o->id_name ? w->o->id_name : "id";
-        if (!json_object_get(obj, id_name))
-            json_object_set_new(obj, id_name, json_string(rel));
+        if (!json_object_get(obj, id_name)) {
+            size_t idlen = 0;
+            char *id = ix_text_utf8(rel, strlen(rel), &idlen, NULL);
+            json_object_set_new(obj, id_name, json_stringn(id ? id : "", idlen));
+            free(id);
+        }
         const char *slash = strchr(rel, '/');
         const char *cat_name = w->o->category_name ? w->o->category_name : "categories";
-        if (w->o->category_from_dir && slash && !json_object_get(obj, cat_name))
-            json_object_set_new(obj, cat_name, json_stringn(rel, (size_t)(slash - rel)));
+        if (w->o->category_from_dir && slash && !json_object_get(obj, cat_name)) {
+            char *cat = ix_text_utf8(rel, (size_t)(slash - rel), NULL, NULL);
+            if (cat)
+                json_object_set_new(obj, cat_name, json_string(cat));
+            free(cat);
+        }
     }
     if (w->sink->record(w->sink->ctx, full, obj, &d))
         w->stop = 1;
@@ -142,10 +150,10 @@ static void walk_dir(walk *w, const char *rel, int depth)
             char sub_rel[4096], full[8192];
             snprintf(sub_rel, sizeof sub_rel, "%s%s%s", rel, *rel ? "/" : "", list[i]->d_name);
             snprintf(full, sizeof full, "%s/%s", w->root, sub_rel);
-            struct stat st;
-            if (stat(full, &st) == 0 && S_ISDIR(st.st_mode) && depth < MAX_DEPTH)
+            struct stat st; /* lstat: symbolic links are left out (no loops, nothing outside) */
+            if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode) && depth < MAX_DEPTH)
                 walk_dir(w, sub_rel, depth + 1);
-            else if (stat(full, &st) == 0 && S_ISREG(st.st_mode))
+            else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode))
                 index_file(w, full, sub_rel);
         }
         free(list[i]);

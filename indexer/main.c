@@ -185,7 +185,7 @@ static int index_record(void *ctx, const char *where, json_t *obj, const ix_diag
     r->records++;
     int rc = ix_record_from_object(&r->cv, obj, &rec, &d);
     json_decref(obj);
-    for (int k = 0; k < IX_NWARN; k++) {
+    for (int k = 0; k < IX_NWARN && rc == 0; k++) { /* a skipped record's warnings are moot */
         if (d.warned & (1u << k)) {
             r->warned[k]++;
             if (report(r, where, r->warned[k], warn_names[k], d.warn_msg[k], 1)) {

@@ -350,7 +350,9 @@ json_t *ix_parse_record(const char *line, size_t len, ix_diag *d)
     json_t *root = json_loadb(line, len, 0, &jerr);
     free(fixed);
     if (!root) {
-        set_skip(d, IX_SKIP_JSON, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+        set_skip(d, IX_SKIP_JSON, "invalid JSON at column %d: %s", jerr.column,
+                 strstr(jerr.text, "JSON_ALLOW_NUL") ? "\\u0000 (NUL) is not allowed in strings"
+                                                     : jerr.text);
         return NULL;
     }
     if (!json_is_object(root)) {

@@ -31,7 +31,8 @@ typedef struct bq_params {
     char *keys[BQ_MAX_PARAMS];
     char *values[BQ_MAX_PARAMS];
     size_t n;
-    int overflow; /* more than BQ_MAX_PARAMS were offered */
+    int overflow;                         /* more than BQ_MAX_PARAMS were offered */
+    unsigned char has_nul[BQ_MAX_PARAMS]; /* the value held a NUL byte (refused) */
 } bq_params;
 
 void bq_params_init(bq_params *p);

@@ -53,6 +53,7 @@ int bq_params_add(bq_params *p, const char *key, const char *value, size_t value
     v[value_len] = '\0';
     p->keys[p->n] = k;
     p->values[p->n] = v;
+    p->has_nul[p->n] = memchr(value, '\0', value_len) != NULL;
     p->n++;
     return 0;
 }
@@ -98,7 +99,9 @@ int bq_params_from_json(bq_params *p, const char *body, size_t len, bq_error *er
     json_t *root = json_loadb(body, len, 0, &jerr);
     if (!root) {
         bq_error_set(err, 400, "invalid_json", "", "invalid JSON body at line %d, column %d: %s",
-                     jerr.line, jerr.column, jerr.text);
+                     jerr.line, jerr.column,
+                     strstr(jerr.text, "JSON_ALLOW_NUL") ? "\\u0000 (NUL) is not allowed in strings"
+                                                         : jerr.text);
         return -1;
     }
     if (!json_is_object(root)) {
@@ -375,8 +378,14 @@ int bq_request_parse(bq_request *req, const bq_params *p, bq_error *err)
         const char *k = p->keys[i], *v = p->values[i];
         if (!bl_utf8_valid(v, strlen(v), NULL) || !bl_utf8_valid(k, strlen(k), NULL)) {
             bq_error_set(err, 400, "invalid_parameter", bl_utf8_valid(k, strlen(k), NULL) ? k : "",
-                         "parameter '%.40s' is not valid UTF-8",
-                         bl_utf8_valid(k, strlen(k), NULL) ? k : "?");
+                         bl_utf8_valid(k, strlen(k), NULL)
+                             ? "parameter '%.40s' is not valid UTF-8"
+                             : "a parameter name is not valid UTF-8%s",
+                         bl_utf8_valid(k, strlen(k), NULL) ? k : "");
+            return -1;
+        }
+        if (p->has_nul[i]) {
+            bq_error_set(err, 400, "invalid_parameter", k, "parameter '%.40s' holds a NUL byte", k);
             return -1;
         }
         if (strcmp(k, "limit") == 0)

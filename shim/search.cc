@@ -144,7 +144,19 @@ bool correctable(const std::string &text, size_t start, size_t end, const std::s
     size_t before = start;
     while (before > 0 && text[before - 1] == '"')
         before--;
-    return before == 0 || text[before - 1] != ':';
+    if (before > 0 && text[before - 1] == ':')
+        return false;
+    // Inside a quoted field value (source:"Reuterz Newz"): an odd number of quotes since the
+    // last ':"' means the word is part of the value.
+    size_t open = text.rfind(":\"", start);
+    if (open != std::string::npos) {
+        size_t quotes = 0;
+        for (size_t i = open + 1; i < start; i++)
+            quotes += text[i] == '"';
+        if (quotes % 2 == 1)
+            return false;
+    }
+    return true;
 }
 
 // Whether the spelling table holds this word.
@@ -206,6 +218,7 @@ bool is_plain_term(const std::string &t)
     return !t.empty() && !(t[0] >= 'A' && t[0] <= 'Z');
 }
 
+const size_t SNIPPET_SCAN = 64 * 1024;      // bytes of an article a snippet is looked for in
 const Xapian::doccount RESCORE_WINDOW = 30; // top hits re-ranked by word proximity
 const double PROXIMITY_SHARE = 0.25;        // adjacent words add this share of the top score
 const size_t MAX_POSITIONS = 256;           // positions read per word and hit
@@ -812,6 +825,12 @@ extern "C" char *bx_results_snippet(bx_results *res, const char *text, size_t le
         if (!res->snippet_ready) {
             res->snippet_terms = snippet_terms(res->query);
             res->snippet_ready = true;
+        }
+        // The snippet is looked for in the first SNIPPET_SCAN bytes (cut at a character).
+        if (len > SNIPPET_SCAN) {
+            len = SNIPPET_SCAN;
+            while (len > 0 && (static_cast<unsigned char>(text[len]) & 0xc0) == 0x80)
+                len--;
         }
         std::string t(text, len);
         std::vector<Word> words = split_words(t, res->stem, res->snippet_terms);

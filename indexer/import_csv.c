@@ -37,6 +37,7 @@ typedef struct csv_state {
     uint64_t row_line; /* the line the current row began on */
     uint64_t rows;
     int stop;
+    int quote_error; /* stopped by bad quoting: the run goes on with the next input */
 } csv_state;
 
 static void free_row(csv_state *st)
@@ -137,6 +138,24 @@ static void on_row(int c, void *data)
     st->row_line = st->line + 1;
 }
 
+/* Reports malformed quoting: the rows read before are kept; the rest of the file, whose
+ * fields can no longer be told apart, is skipped. */
+static void bad_quotes(csv_state *st, const char *why)
+{
+    ix_diag d;
+    memset(&d, 0, sizeof d);
+    d.skip = IX_SKIP_INPUT;
+    snprintf(d.skip_msg, sizeof d.skip_msg,
+             "malformed CSV quoting in the row beginning here (%s); the rest of the file is "
+             "left out",
+             why);
+    char where[700];
+    snprintf(where, sizeof where, "%s:%llu", st->name, (unsigned long long)st->row_line);
+    if (st->sink->record(st->sink->ctx, where, NULL, &d) == 0)
+        st->quote_error = 1;
+    st->stop = 1;
+}
+
 /* Sets the columns from --columns. */
 static int set_columns(csv_state *st, const char *spec)
 {
@@ -184,7 +203,9 @@ int ix_import_csv(const char *path, const ix_import_opts *o, ix_sink *sink, char
     int tsv = n > 4 && (strcasecmp(path + n - 4, ".tsv") == 0 ||
                         (n > 7 && strcasecmp(path + n - 7, ".tsv.gz") == 0));
     struct csv_parser p;
-    csv_init(&p, CSV_APPEND_NULL);
+    /* Strict: a quote inside an unquoted field, or text after a closing quote, is an error
+     * rather than a silently merged row; so is a quoted field left open at the end. */
+    csv_init(&p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI);
     csv_set_delim(&p, o->delimiter ? (unsigned char)o->delimiter : tsv ? '\t' : ',');
     csv_set_quote(&p, o->quote ? (unsigned char)o->quote : '"');
     char chunk[65536];
@@ -195,9 +216,7 @@ int ix_import_csv(const char *path, const ix_import_opts *o, ix_sink *sink, char
         if (line_end)
             st.line++;
         if (csv_parse(&p, chunk, len, on_field, on_row, &st) != len) {
-            snprintf(err, errlen, "cannot parse '%s' at line %llu: %s", st.name,
-                     (unsigned long long)st.line, csv_strerror(csv_error(&p)));
-            rc = -1;
+            bad_quotes(&st, csv_strerror(csv_error(&p)));
             break;
         }
         if ((st.rows & 255) == 0 && sink->progress)
@@ -211,11 +230,11 @@ int ix_import_csv(const char *path, const ix_import_opts *o, ix_sink *sink, char
                      (unsigned long long)st.line,
                      e == Z_BUF_ERROR ? "compressed data cut short" : gzerror(f, &e));
             rc = -1;
-        } else {
-            csv_fini(&p, on_field, on_row, &st);
+        } else if (csv_fini(&p, on_field, on_row, &st) != 0) {
+            bad_quotes(&st, "a quoted field is never closed");
         }
     }
-    if (rc == 0 && st.stop)
+    if (rc == 0 && st.stop && !st.quote_error)
         rc = 1;
     if (sink->progress)
         sink->progress(sink->ctx, (uint64_t)gzoffset(f));

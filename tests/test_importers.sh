@@ -129,6 +129,32 @@ assert_eq "$("$QUERY_TOOL" "$SCRATCH/site.db" get sport/relay.json | jq -c .tags
 assert_eq "$("$QUERY_TOOL" "$SCRATCH/site.db" get world/cafe.txt | jq -r .title)" \
     "Café owners protest new rules" "Windows-1252 text repaired"
 
+# Malformed CSV quoting is reported where the row begins; rows before it are kept.
+printf 'id,title,body\n1,"ok","fine"\n2,"unbalanced,body two\n3,"three","body three"\n' \
+    >"$SCRATCH/unbalanced.csv"
+run_index --db "$SCRATCH/unb.db" "$SCRATCH/unbalanced.csv"
+assert_eq "$RC" 3 "exit status with malformed CSV quoting"
+assert_contains "$ERR" "unbalanced.csv:3: malformed CSV quoting" "malformed quoting reported"
+assert_eq "$(doc_count "$SCRATCH/unb.db")" 1 "rows before the malformed one kept"
+
+# A gzip file cut short is a failure; a binary file is not read as text.
+head -c 20000 "$CORPORA/reuters21578.jsonl.gz" >"$SCRATCH/cut.jsonl.gz"
+run_index --db "$SCRATCH/cut.db" "$SCRATCH/cut.jsonl.gz"
+assert_eq "$RC" 1 "exit status of a truncated gzip file"
+assert_contains "$ERR" "cannot read '$SCRATCH/cut.jsonl.gz' after line" "truncated gzip reported"
+head -c 4096 /dev/urandom | tr -d '\n' >"$SCRATCH/noise.bin"
+printf '\0' >>"$SCRATCH/noise.bin"
+run_index --db "$SCRATCH/cut.db" "$SCRATCH/noise.bin"
+assert_contains "$ERR" "noise.bin: not a text file" "binary input reported"
+
+# Symbolic links in a folder are left out: no loops, nothing from outside.
+mkdir -p "$SCRATCH/linked"
+printf 'A title\nA body\n' >"$SCRATCH/linked/a.txt"
+ln -s .. "$SCRATCH/linked/loop"
+ln -s /etc/hostname "$SCRATCH/linked/outside.txt"
+run_index --db "$SCRATCH/linked.db" "$SCRATCH/linked"
+assert_eq "$(doc_count "$SCRATCH/linked.db")" 1 "symbolic links left out"
+
 run_index --db "$SCRATCH/x.db" --format nonsense "$DATA/site"
 assert_eq "$RC" 2 "exit status of a bad --format"
 assert_contains "$ERR" "bad --format 'nonsense'" "message of a bad --format"

@@ -52,7 +52,8 @@ static const char usage_text[] =
     "                        merged at the end. Adding to an existing index uses one writer.\n"
     "      --delete ID       delete the article with this id (repeatable)\n"
     "      --delete-from F   delete the ids listed in file F, one per line\n"
-    "      --overwrite       start the index afresh, discarding what it holds\n"
+    "      --overwrite       start the index afresh, discarding what it holds; the new index\n"
+    "                        is built aside and replaces the old one when it is complete\n"
     "      --strict          stop at the first bad record or warning\n"
     "      --no-spelling     do not record spelling data (faster; no did-you-mean)\n"
     "      --no-positions    do not record word positions (smaller; no phrase search)\n"
@@ -674,7 +675,11 @@ static int setup_run(run *r, opts *o, int n_files)
     r->progress = !o->quiet && isatty(STDERR_FILENO);
     bx_writer_options wo = { 0 };
     wo.create = 1;
-    wo.overwrite = o->overwrite;
+    /* --overwrite with files builds the new index aside and swaps it in at the end, so a
+     * daemon serving the old one keeps answering until then. */
+    int only_files = n_files > 0 && o->n_deletes == 0 && !o->delete_from;
+    int rebuild = o->overwrite && only_files;
+    wo.overwrite = o->overwrite && !rebuild;
     wo.no_spelling = o->no_spelling;
     wo.no_positions = o->no_positions;
     wo.flush_every = (size_t)o->batch;
@@ -685,8 +690,7 @@ static int setup_run(run *r, opts *o, int n_files)
         return EXIT_FAIL;
     }
     int jobs = o->jobs ? (int)o->jobs : default_jobs();
-    if (jobs > 1 && n_files > 0 && o->n_deletes == 0 && !o->delete_from &&
-        bx_writer_doccount(r->w) == 0) {
+    if (rebuild || (jobs > 1 && only_files && bx_writer_doccount(r->w) == 0)) {
         free(r->build_dir);
         r->build_dir = NULL;
         if (start_parallel(r, jobs, &wo) != 0)

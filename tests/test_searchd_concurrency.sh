@@ -37,11 +37,29 @@ xargs -P 16 -L 1 sh -c 'got=$(curl -s -o /dev/null -w "%{http_code}" "'"$URL"'$1
     [ "$got" = "$0" ] || echo "$1: status $got, expected $0"' <"$SCRATCH/all" >"$SCRATCH/bad" 2>&1
 assert_eq "$(cat "$SCRATCH/bad")" "" "answers under concurrent load"
 assert_eq "$(curl -s "$URL/health" | jq -r .status)" "ok" "the daemon is still up"
+# --overwrite rebuilds aside and swaps: searches meanwhile see the old index or the new one,
+# never an empty or missing one.
+OLD=$(curl -s "$URL/health" | jq -r .documents)
+head -50 "$BYLINE_SRC/samples/news.jsonl" >"$SCRATCH/fifty.jsonl"
+(for _ in $(seq 60); do
+    code=$(curl -s -o "$SCRATCH/body" -w '%{http_code}' "$URL/search?q=&limit=0")
+    echo "$code $(jq -r .total "$SCRATCH/body" 2>/dev/null)"
+    sleep 0.02
+done) >"$SCRATCH/during" &
+POLL=$!
+"$BYLINE_INDEX" --quiet --db "$DB" --overwrite "$SCRATCH/fifty.jsonl" "$BYLINE_SRC/samples/news.jsonl" 2>/dev/null
+"$BYLINE_INDEX" --quiet --db "$DB" --overwrite "$SCRATCH/fifty.jsonl" 2>/dev/null
+wait $POLL
+sleep 0.5
+assert_eq "$(curl -s "$URL/search?q=&limit=0" | jq -r .total)" 50 "the rebuilt index is served"
+bad=$(grep -v -E "^200 ($OLD|50)\$" "$SCRATCH/during" | sort | uniq -c)
+assert_eq "$bad" "" "answers while --overwrite rebuilt the index"
+
 kill -TERM $PID
 wait $PID
 assert_eq "$?" 0 "exit status after SIGTERM"
 if grep -q "ThreadSanitizer\|AddressSanitizer\|runtime error" "$SCRATCH/daemon.err"; then
     fail "sanitizer report: $(grep -A20 'Sanitizer\|runtime error' "$SCRATCH/daemon.err" | head -40)"
 fi
-assert_eq "$(grep -c ' /search ' "$SCRATCH/daemon.err")" "$((12 * 10))" "access log lines for /search"
+assert_eq "$(grep -c ' /search ' "$SCRATCH/daemon.err")" "$((12 * 10 + 60 + 1))" "access log lines for /search"
 finish

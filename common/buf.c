@@ -1,6 +1,7 @@
-/* buf.c - a growable byte buffer with a hard size cap. */
+/* buf.c - a growable byte buffer with a hard size cap, and option-number parsing. */
 #include "byline_common.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,4 +92,15 @@ char *bl_buf_detach(bl_buf *b, size_t *len)
     b->len = 0;
     b->alloc = 0;
     return p;
+}
+
+int bl_parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(s, &end, 10);
+    if (errno || end == s || *end || n < min || n > max)
+        return -1;
+    *out = n;
+    return 0;
 }

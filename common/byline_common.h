@@ -37,6 +37,12 @@ void bl_buf_reset(bl_buf *b);
  * Never returns NULL: an empty buffer gives a malloc'd "" (or NULL if that allocation fails). */
 char *bl_buf_detach(bl_buf *b, size_t *len);
 
+/* ---- Numbers ---------------------------------------------------------------------- */
+
+/* Parses a whole decimal integer from min to max (a command-line option's value). Returns 0
+ * with *out set, or -1 when s is empty, not a number, has trailing text, or is out of range. */
+int bl_parse_long(const char *s, long min, long max, long *out);
+
 /* ---- Dates -------------------------------------------------------------------------- */
 
 /* How precisely a parsed date was given. */

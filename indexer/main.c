@@ -551,26 +551,18 @@ static int parse_args(int argc, char **argv, opts *o, run *r)
                 return EXIT_USAGE;
             }
             break;
-        case 'b': {
-            char *end;
-            errno = 0;
-            o->batch = strtol(optarg, &end, 10);
-            if (errno || *end || o->batch < 1 || o->batch > 10000000) {
+        case 'b':
+            if (bl_parse_long(optarg, 1, 10000000, &o->batch) != 0) {
                 msg("bad --batch '%s': expected a number from 1 to 10000000", optarg);
                 return EXIT_USAGE;
             }
             break;
-        }
-        case 'j': {
-            char *end;
-            errno = 0;
-            o->jobs = strtol(optarg, &end, 10);
-            if (errno || *end || o->jobs < 1 || o->jobs > 64) {
+        case 'j':
+            if (bl_parse_long(optarg, 1, 64, &o->jobs) != 0) {
                 msg("bad --jobs '%s': expected a number from 1 to 64", optarg);
                 return EXIT_USAGE;
             }
             break;
-        }
         case 'f':
             r->import.format = ix_format_parse(optarg);
             if (r->import.format < 0) {

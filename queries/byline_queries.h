@@ -97,8 +97,9 @@ int bq_article(bx_reader *r, const char *id, bl_buf *out, bq_error *err);
 /* Writes {"id", "hits": [...]} with articles like this one. Parameters: limit (1-50, 10). */
 int bq_related(bx_reader *r, const char *id, const bq_params *p, bl_buf *out, bq_error *err);
 
-/* Writes {"query", "suggestions": [...]} for a partly typed query. Parameters: q, limit. */
-int bq_suggest(bx_reader *r, const bq_params *p, bl_buf *out, bq_error *err);
+/* Writes {"query", "suggestions": [...]} for a partly typed query, or with `opensearch` the
+ * OpenSearch suggestion form ["query", [...]]. Parameters: q, limit. */
+int bq_suggest(bx_reader *r, const bq_params *p, int opensearch, bl_buf *out, bq_error *err);
 
 /* Maps a shim status to an error (503 for an unreadable index, 400 for query syntax...). */
 void bq_error_from_status(bq_error *err, bx_status st, const char *message);

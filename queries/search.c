@@ -477,7 +477,7 @@ int bq_related(bx_reader *r, const char *id, const bq_params *p, bl_buf *out, bq
     return dump_into(json_pack("{s:s,s:o}", "id", id, "hits", hits), out, err);
 }
 
-int bq_suggest(bx_reader *r, const bq_params *p, bl_buf *out, bq_error *err)
+int bq_suggest(bx_reader *r, const bq_params *p, int opensearch, bl_buf *out, bq_error *err)
 {
     unsigned limit = 8;
     const char *q = "";
@@ -496,5 +496,7 @@ int bq_suggest(bx_reader *r, const bq_params *p, bl_buf *out, bq_error *err)
     for (size_t i = 0; i < n; i++)
         json_array_append_new(a, json_string(list[i]));
     bx_strings_free(list, n);
+    if (opensearch)
+        return dump_into(json_pack("[s,o]", q, a), out, err);
     return dump_into(json_pack("{s:s,s:o}", "query", q, "suggestions", a), out, err);
 }

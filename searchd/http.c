@@ -1,7 +1,6 @@
 /* http.c - byline-searchd's HTTP side: routing, CORS, limits, access log, shutdown. */
 #include "searchd.h"
 
-#include <jansson.h>
 #include <microhttpd.h>
 
 #include <arpa/inet.h>
@@ -204,7 +203,9 @@ static enum MHD_Result handle_article(struct MHD_Connection *c, request *rq, con
     return ret;
 }
 
-static enum MHD_Result handle_suggest(struct MHD_Connection *c, request *rq)
+/* GET /suggest, and GET /opensearch/suggest: the same completions in OpenSearch's suggestion
+ * format, ["rail st", ["rail strike", ...]], for browsers that added Byline as a search engine. */
+static enum MHD_Result handle_suggest(struct MHD_Connection *c, request *rq, int opensearch)
 {
     bq_error err;
     bl_buf out;
@@ -213,8 +214,9 @@ static enum MHD_Result handle_suggest(struct MHD_Connection *c, request *rq)
     bq_params_init(&p);
     query_params(c, &p);
     bx_reader *r = sd_reader(config, &err);
-    int ok = r && bq_suggest(r, &p, &out, &err) == 0;
-    enum MHD_Result ret = ok ? send_buf(c, rq, 200, JSON_TYPE, &out) : send_error(c, rq, &err);
+    int ok = r && bq_suggest(r, &p, opensearch, &out, &err) == 0;
+    const char *type = opensearch ? "application/x-suggestions+json; charset=utf-8" : JSON_TYPE;
+    enum MHD_Result ret = ok ? send_buf(c, rq, 200, type, &out) : send_error(c, rq, &err);
     bq_params_release(&p);
     bl_buf_release(&out);
     return ret;
@@ -253,16 +255,6 @@ static enum MHD_Result handle_metrics(struct MHD_Connection *c, request *rq)
     return send_buf(c, rq, 200, "text/plain; version=0.0.4; charset=utf-8", &out);
 }
 
-static enum MHD_Result handle_static(struct MHD_Connection *c, request *rq, const char *type,
-                                     const unsigned char *data, size_t len)
-{
-    char *copy = malloc(len ? len : 1);
-    if (!copy)
-        return MHD_NO;
-    memcpy(copy, data, len);
-    return send_body(c, rq, 200, type, copy, len);
-}
-
 /* The search page and its assets, built in from searchd/web/. */
 typedef struct asset {
     const char *path;
@@ -279,6 +271,7 @@ static const asset assets[] = {
     { "/favicon.svg", "image/svg+xml", sd_web_favicon_svg, &sd_web_favicon_svg_len },
     { "/opensearch.xml", "application/opensearchdescription+xml; charset=utf-8",
       sd_web_opensearch_xml, &sd_web_opensearch_xml_len },
+    { "/openapi.json", JSON_TYPE, sd_openapi_json, &sd_openapi_json_len },
 };
 
 /* The page runs only its own script and styles, talks only to this daemon and cannot be
@@ -365,41 +358,6 @@ static enum MHD_Result handle_asset(struct MHD_Connection *c, request *rq, const
     return ret;
 }
 
-/* GET /opensearch/suggest: /suggest's completions in OpenSearch's suggestion format,
- * ["rail st", ["rail strike", ...]], for browsers that added Byline as a search engine. */
-static enum MHD_Result handle_opensearch_suggest(struct MHD_Connection *c, request *rq)
-{
-    bq_error err;
-    bl_buf out;
-    bl_buf_init(&out, 64 * 1024);
-    bq_params p;
-    bq_params_init(&p);
-    query_params(c, &p);
-    bx_reader *r = sd_reader(config, &err);
-    enum MHD_Result ret;
-    if (r && bq_suggest(r, &p, &out, &err) == 0) {
-        json_t *doc = json_loadb(out.data, out.len, 0, NULL);
-        json_t *pair =
-            json_pack("[OO]", json_object_get(doc, "query"), json_object_get(doc, "suggestions"));
-        char *text = pair ? json_dumps(pair, JSON_COMPACT) : NULL;
-        bl_buf_reset(&out);
-        if (text && bl_buf_puts(&out, text) == 0 && bl_buf_puts(&out, "\n") == 0) {
-            ret = send_buf(c, rq, 200, "application/x-suggestions+json; charset=utf-8", &out);
-        } else {
-            bq_error_set(&err, 500, "internal", "", "cannot write suggestions");
-            ret = send_error(c, rq, &err);
-        }
-        free(text);
-        json_decref(pair);
-        json_decref(doc);
-    } else {
-        ret = send_error(c, rq, &err);
-    }
-    bq_params_release(&p);
-    bl_buf_release(&out);
-    return ret;
-}
-
 static enum MHD_Result handle_preflight(struct MHD_Connection *c, request *rq)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
@@ -461,14 +419,13 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, request *rq, const cha
     case SD_ROUTE_RELATED:
         return handle_article(c, rq, url + 10);
     case SD_ROUTE_SUGGEST:
-        return strcmp(url, "/suggest") == 0 ? handle_suggest(c, rq)
-                                            : handle_opensearch_suggest(c, rq);
+        return handle_suggest(c, rq, strcmp(url, "/suggest") != 0);
     case SD_ROUTE_HEALTH:
         return handle_health(c, rq);
     case SD_ROUTE_METRICS:
         return handle_metrics(c, rq);
     case SD_ROUTE_OPENAPI:
-        return handle_static(c, rq, JSON_TYPE, sd_openapi_json, sd_openapi_json_len);
+        return handle_asset(c, rq, asset_of(url));
     case SD_ROUTE_PAGE:
         return handle_asset(c, rq, asset_of(url));
     default:

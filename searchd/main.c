@@ -37,15 +37,11 @@ static const char usage_text[] =
 
 static int parse_number(const char *opt, const char *v, long min, long max, long *out)
 {
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno || *end || end == v || n < min || n > max) {
+    if (bl_parse_long(v, min, max, out) != 0) {
         fprintf(stderr, "byline-searchd: bad %s '%s': expected a number from %ld to %ld\n", opt, v,
                 min, max);
         return -1;
     }
-    *out = n;
     return 0;
 }
 

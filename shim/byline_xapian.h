@@ -182,7 +182,7 @@ bx_status bx_reader_reopen(bx_reader *r, int *changed);
 /* The number of articles. */
 uint64_t bx_reader_doccount(const bx_reader *r);
 
-/* The revision of the first database (0 for remote ones). */
+/* The revision of the database; 0 when several are open as one, or for a remote one. */
 uint64_t bx_reader_revision(const bx_reader *r);
 
 /* The message of the last failure on this reader. Borrowed; valid until the next call. */

@@ -175,38 +175,18 @@ std::string correct_spelling(const Xapian::Database &db, const Xapian::Stem &ste
 {
     std::string out;
     size_t copied = 0;
-    Xapian::Utf8Iterator it(text), end;
-    size_t start = 0;
-    bool in_word = false;
-    std::string lower;
-    for (;; ++it) {
-        bool done = it == end;
-        size_t pos = done ? text.size() : static_cast<size_t>(it.raw() - text.data());
-        if (!done && Xapian::Unicode::is_wordchar(*it)) {
-            if (!in_word) {
-                start = pos;
-                lower.clear();
-                in_word = true;
-            }
-            Xapian::Unicode::append_utf8(lower, Xapian::Unicode::tolower(*it));
-            continue;
-        }
-        if (in_word) {
-            in_word = false;
-            std::string word = text.substr(start, pos - start);
-            if (lower.size() > 2 && correctable(text, start, pos, word) &&
-                !known_spelling(db, lower) && !db.term_exists(stem(lower))) {
-                std::string better = db.get_spelling_suggestion(lower);
-                if (!better.empty()) {
-                    out.append(text, copied, start - copied);
-                    out += better;
-                    copied = pos;
-                }
+    bx_for_each_word(text, [&](size_t start, size_t end, const std::string &lower) {
+        std::string word = text.substr(start, end - start);
+        if (lower.size() > 2 && correctable(text, start, end, word) && !known_spelling(db, lower) &&
+            !db.term_exists(stem(lower))) {
+            std::string better = db.get_spelling_suggestion(lower);
+            if (!better.empty()) {
+                out.append(text, copied, start - copied);
+                out += better;
+                copied = end;
             }
         }
-        if (done)
-            break;
-    }
+    });
     if (copied == 0)
         return text;
     out.append(text, copied, std::string::npos);
@@ -688,60 +668,17 @@ std::vector<Word> split_words(const std::string &text, const Xapian::Stem &stem,
         if (!t.empty())
             first_bytes[static_cast<unsigned char>(t[0])] = true;
     std::unordered_map<std::string, bool> seen;
-    std::string lower;
-    size_t start = 0, pos = 0, n = text.size();
-    bool in_word = false;
-    while (pos <= n) {
-        bool done = pos == n;
-        bool wordchar = false;
-        size_t len = 1;
-        unsigned cp = 0;
-        if (!done) {
-            unsigned char c = static_cast<unsigned char>(text[pos]);
-            if (c < 0x80) { // ASCII, most text: no table lookups
-                wordchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                           (c >= '0' && c <= '9') || c == '_';
-                cp = c >= 'A' && c <= 'Z' ? c + 32 : c;
-            } else {
-                Xapian::Utf8Iterator it(text.data() + pos, n - pos);
-                cp = *it;
-                ++it;
-                len = static_cast<size_t>(it.raw() - (text.data() + pos));
-                if (len == 0)
-                    len = 1;
-                wordchar = Xapian::Unicode::is_wordchar(cp);
-                cp = Xapian::Unicode::tolower(cp);
-            }
+    bx_for_each_word(text, [&](size_t start, size_t end, const std::string &lower) {
+        // A stem begins as its word does; only words that could match are stemmed, once.
+        bool match = false;
+        if (first_bytes[static_cast<unsigned char>(lower[0])]) {
+            auto hit = seen.find(lower);
+            if (hit == seen.end())
+                hit = seen.emplace(lower, terms.count(lower) || terms.count(stem(lower))).first;
+            match = hit->second;
         }
-        if (wordchar) {
-            if (!in_word) {
-                start = pos;
-                lower.clear();
-                in_word = true;
-            }
-            if (cp < 0x80)
-                lower += static_cast<char>(cp);
-            else
-                Xapian::Unicode::append_utf8(lower, cp);
-            pos += len;
-            continue;
-        }
-        if (in_word) {
-            // A stem begins as its word does; only words that could match are stemmed, once.
-            bool match = false;
-            if (first_bytes[static_cast<unsigned char>(lower[0])]) {
-                auto hit = seen.find(lower);
-                if (hit == seen.end())
-                    hit = seen.emplace(lower, terms.count(lower) || terms.count(stem(lower))).first;
-                match = hit->second;
-            }
-            words.push_back({ start, pos, match });
-            in_word = false;
-        }
-        if (done)
-            break;
-        pos += len;
-    }
+        words.push_back({ start, end, match });
+    });
     return words;
 }
 

@@ -41,6 +41,54 @@ inline Xapian::Query match_all()
     return Xapian::Query(std::string());
 }
 
+// Calls fn(start, end, lower) for each word of text: a run of Xapian's word characters, given
+// by its byte offsets and lower-cased. ASCII is handled without Unicode table lookups.
+template <class Fn> void bx_for_each_word(const std::string &text, Fn fn)
+{
+    std::string lower;
+    size_t start = 0, pos = 0, n = text.size();
+    bool in_word = false;
+    while (pos <= n) {
+        bool wordchar = false;
+        size_t len = 1;
+        unsigned cp = 0;
+        if (pos < n) {
+            unsigned char c = static_cast<unsigned char>(text[pos]);
+            if (c < 0x80) {
+                wordchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '_';
+                cp = c >= 'A' && c <= 'Z' ? c + 32 : c;
+            } else {
+                Xapian::Utf8Iterator it(text.data() + pos, n - pos);
+                cp = *it;
+                ++it;
+                len = static_cast<size_t>(it.raw() - (text.data() + pos));
+                if (len == 0)
+                    len = 1;
+                wordchar = Xapian::Unicode::is_wordchar(cp);
+                cp = Xapian::Unicode::tolower(cp);
+            }
+        }
+        if (wordchar) {
+            if (!in_word) {
+                start = pos;
+                lower.clear();
+                in_word = true;
+            }
+            if (cp < 0x80)
+                lower += static_cast<char>(cp);
+            else
+                Xapian::Unicode::append_utf8(lower, cp);
+        } else if (in_word) {
+            fn(start, pos, lower);
+            in_word = false;
+        }
+        if (pos == n)
+            break;
+        pos += len;
+    }
+}
+
 // Lower-cases UTF-8 text with Xapian's Unicode tables.
 std::string bx_lower(const std::string &s);
 

@@ -60,20 +60,10 @@ bool story_stopword(const std::string &w)
 std::string story_key(const std::string &title, const Xapian::Stem &stem, const bx_article *a)
 {
     std::vector<std::string> words;
-    std::string cur;
-    Xapian::Utf8Iterator it(title), end;
-    for (;; ++it) {
-        bool done = it == end;
-        if (!done && Xapian::Unicode::is_wordchar(*it)) {
-            Xapian::Unicode::append_utf8(cur, Xapian::Unicode::tolower(*it));
-            continue;
-        }
-        if (cur.size() >= 3 && !story_stopword(cur))
-            words.push_back(stem(cur));
-        cur.clear();
-        if (done)
-            break;
-    }
+    bx_for_each_word(title, [&](size_t, size_t, const std::string &w) {
+        if (w.size() >= 3 && !story_stopword(w))
+            words.push_back(stem(w));
+    });
     if (words.empty())
         return std::string();
     std::string key = bx_set_encode(words);

@@ -119,8 +119,21 @@ static void test_buf(void)
     bl_buf_release(&b);
 }
 
+static void test_numbers(void)
+{
+    long n = -1;
+    CHECK_INT(bl_parse_long("42", 1, 64, &n), 0);
+    CHECK_INT(n, 42);
+    CHECK_INT(bl_parse_long("0", 1, 64, &n), -1);
+    CHECK_INT(bl_parse_long("65", 1, 64, &n), -1);
+    CHECK_INT(bl_parse_long("4x", 1, 64, &n), -1);
+    CHECK_INT(bl_parse_long("", 1, 64, &n), -1);
+    CHECK_INT(bl_parse_long("99999999999999999999", 0, 100, &n), -1);
+}
+
 int main(void)
 {
+    test_numbers();
     test_dates();
     test_utf8();
     test_buf();

@@ -103,18 +103,30 @@ typedef struct ix_pool ix_pool;
 
 /* Counts from the pool's writers. */
 typedef struct ix_pool_counts {
-    uint64_t added, replaced, refused;
+    uint64_t added, replaced, refused, deleted, missing;
 } ix_pool_counts;
 
-/* Starts n writer threads on new databases at paths[0..n). `strict` makes the first refused
- * article stop the pool. On failure returns NULL and sets *err (malloc'd, free()). */
+/* Starts n writer threads on the databases at paths[0..n), opened with opts. `strict` makes
+ * the first refused article stop the pool; `quiet` silences warnings (ids to delete that are
+ * not there). On failure returns NULL and sets *err (malloc'd, free()). */
 ix_pool *ix_pool_new(const char *const *paths, int n, const bx_writer_options *opts, int strict,
-                     char **err);
+                     int quiet, char **err);
 
 /* Hands an article to its shard's writer, taking ownership of rec (released by the pool);
  * `where` names it in messages. Returns 0, or -1 when the pool has stopped (a write failed,
  * or --strict saw a refused article). */
 int ix_pool_put(ix_pool *p, ix_record *rec, const char *where);
+
+/* As ix_pool_put; an article new to its shard gets document id `docid` (see
+ * bx_writer_put_at). */
+int ix_pool_put_at(ix_pool *p, ix_record *rec, const char *where, uint64_t docid);
+
+/* Hands the deletion of an id (copied) to its shard's writer. Returns 0 or -1 as
+ * ix_pool_put. */
+int ix_pool_delete(ix_pool *p, const char *id);
+
+/* The highest document id any of the pool's databases had used when it started. */
+uint64_t ix_pool_lastdocid(const ix_pool *p);
 
 /* Waits for the writers, commits and closes their databases, frees the pool. Returns 0, or
  * -1 when anything failed (the messages were printed). Fills *counts either way. */
@@ -122,6 +134,27 @@ int ix_pool_finish(ix_pool *p, ix_pool_counts *counts);
 
 /* The shard (0..n-1) an id belongs to: FNV-1a of its bytes, modulo n. */
 unsigned ix_shard_of(const char *id, size_t len, unsigned n);
+
+/* ---- Sharded indexes ---------------------------------------------------------------- */
+
+/* A sharded index is a folder holding the shards (shard-0 .. shard-N-1), a database with the
+ * spelling data of them all (spelling), and a Xapian stub file (XAPIANDB) listing them, so
+ * that Xapian's tools and byline-searchd open the folder as one index. */
+
+#define IX_MAX_SHARDS 64
+
+/* Whether `db` is a sharded index: 1 (and *n set to its shard count), 0 when it is not (no
+ * such path, or a single database), -1 with a message in err (errlen bytes) when it is a stub
+ * folder Byline did not write. */
+int ix_shards_detect(const char *db, int *n, char *err, size_t errlen);
+
+/* Writes the path of shard i (i < 0: the spelling database) of the sharded index `db` into
+ * out (size bytes). */
+void ix_shards_path(const char *db, int i, char *out, size_t size);
+
+/* Writes the stub file of a sharded index of n shards into the folder `db` (replacing it in
+ * one step). Returns 0, or -1 with a message in err. */
+int ix_shards_write_stub(const char *db, int n, char *err, size_t errlen);
 
 /* byline-index stats: prints what an index holds. Returns the exit status. */
 int ix_stats_main(int argc, char **argv);

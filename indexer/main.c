@@ -26,6 +26,7 @@ static const char usage_text[] =
     "usage: byline-index --db PATH [options] FILE...\n"
     "       byline-index --db PATH --delete ID [--delete ID...] [--delete-from FILE]\n"
     "       byline-index stats --db PATH [--json]\n"
+    "       byline-index --db FOLDER --shards N [options] FILE...\n"
     "\n"
     "Indexes news articles into a Xapian database, from JSON Lines (one article per line),\n"
     "CSV/TSV, RSS and Atom feeds, or folders of .txt, .html and .json files; files may be\n"
@@ -50,6 +51,13 @@ static const char usage_text[] =
     "  -j, --jobs N          writer threads when building a new index (default: the number\n"
     "                        of cores, at most 4); each writes a shard, and the shards are\n"
     "                        merged at the end. Adding to an existing index uses one writer.\n"
+    "      --shards N        write a sharded index: a folder of N databases, each article\n"
+    "                        placed by a hash of its id, written in parallel, with a stub\n"
+    "                        file (FOLDER/XAPIANDB) so that byline-searchd, byline-search\n"
+    "                        and Xapian's tools open the folder as one index, and one\n"
+    "                        spelling database (FOLDER/spelling). Later runs on the folder\n"
+    "                        (adding, --delete) find its shards without --shards. See\n"
+    "                        docs/SCALING.md.\n"
     "      --delete ID       delete the article with this id (repeatable)\n"
     "      --delete-from F   delete the ids listed in file F, one per line\n"
     "      --overwrite       start the index afresh, discarding what it holds; the new index\n"
@@ -102,8 +110,12 @@ typedef struct run {
     int failed;
     ix_import_opts import;
     uint64_t file_bytes; /* read of the current input */
-    ix_pool *pool;       /* parallel writers, when building a new index */
-    char *build_dir;     /* where the shards are built */
+    ix_pool *pool;       /* parallel writers: building a new index, or a sharded one */
+    char *build_dir;     /* where a new index is built aside */
+    char *db_owned;      /* the --db path without trailing slashes, when it had some */
+    int sharded;         /* writing a sharded index of this many shards */
+    char *target;        /* the sharded index written: the index, or one in build_dir */
+    uint64_t next_docid; /* sharded: the document id of the next new article */
     char **shards;       /* their paths */
     int n_shards;
 } run;
@@ -203,7 +215,9 @@ static int index_record(void *ctx, const char *where, json_t *obj, const ix_diag
     if ((r->records & 1023) == 0)
         show_progress(r, r->file_bytes, 0);
     if (r->pool) {
-        if (ix_pool_put(r->pool, &rec, where) != 0) {
+        /* Sharded: every article numbered in arrival order, over all shards. */
+        uint64_t docid = r->sharded ? r->next_docid++ : 0;
+        if (ix_pool_put_at(r->pool, &rec, where, docid) != 0) {
             r->failed = 1;
             return 1;
         }
@@ -257,6 +271,13 @@ static int index_input(run *r, const char *path)
 /* Deletes one id. Returns 0, or -1 when the run must stop. */
 static int delete_id(run *r, const char *id)
 {
+    if (r->sharded) { /* counted by the shard's writer */
+        if (ix_pool_delete(r->pool, id) != 0) {
+            r->failed = 1;
+            return -1;
+        }
+        return 0;
+    }
     int existed = 0;
     if (bx_writer_delete(r->w, id, strlen(id), &existed) != BX_OK) {
         msg("%s", bx_writer_errmsg(r->w));
@@ -404,7 +425,7 @@ static int start_parallel(run *r, int jobs, const bx_writer_options *wo)
     so.create = 1;
     so.overwrite = 1;
     char *err = NULL;
-    r->pool = ix_pool_new((const char *const *)r->shards, jobs, &so, r->strict, &err);
+    r->pool = ix_pool_new((const char *const *)r->shards, jobs, &so, r->strict, r->quiet, &err);
     if (!r->pool) {
         msg("%s", err ? err : "cannot start writers");
         free(err);
@@ -473,6 +494,8 @@ static void free_run(run *r)
         free(r->shards[i]);
     free(r->shards);
     free(r->build_dir);
+    free(r->target);
+    free(r->db_owned);
     ix_fieldmap_release(&r->map);
 }
 
@@ -493,6 +516,7 @@ typedef struct opts {
     const char *lang;
     long batch;
     long jobs;
+    long shards;
     int overwrite, strict, quiet, no_spelling, no_positions;
     const char **deletes;
     int n_deletes;
@@ -511,7 +535,8 @@ static int parse_args(int argc, char **argv, opts *o, run *r)
         OPT_COLUMNS,
         OPT_DELIMITER,
         OPT_QUOTE,
-        OPT_CATDIR
+        OPT_CATDIR,
+        OPT_SHARDS
     };
     static const struct option longopts[] = {
         { "db", required_argument, NULL, 'd' },
@@ -519,6 +544,7 @@ static int parse_args(int argc, char **argv, opts *o, run *r)
         { "map", required_argument, NULL, 'm' },
         { "batch", required_argument, NULL, 'b' },
         { "jobs", required_argument, NULL, 'j' },
+        { "shards", required_argument, NULL, OPT_SHARDS },
         { "format", required_argument, NULL, 'f' },
         { "columns", required_argument, NULL, OPT_COLUMNS },
         { "delimiter", required_argument, NULL, OPT_DELIMITER },
@@ -560,6 +586,12 @@ static int parse_args(int argc, char **argv, opts *o, run *r)
         case 'j':
             if (bl_parse_long(optarg, 1, 64, &o->jobs) != 0) {
                 msg("bad --jobs '%s': expected a number from 1 to 64", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_SHARDS:
+            if (bl_parse_long(optarg, 1, IX_MAX_SHARDS, &o->shards) != 0) {
+                msg("bad --shards '%s': expected a number from 1 to %d", optarg, IX_MAX_SHARDS);
                 return EXIT_USAGE;
             }
             break;
@@ -626,6 +658,134 @@ static int parse_args(int argc, char **argv, opts *o, run *r)
     return -1;
 }
 
+/* Whether a path is missing or an empty folder. */
+static int nothing_at(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return errno == ENOENT;
+    struct dirent *e;
+    int empty = 1;
+    while (empty && (e = readdir(d)) != NULL)
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(d);
+    return empty;
+}
+
+/* Opens the writers of a sharded index (`have` shards now; 0 for none): in place, or with
+ * --overwrite a new index built aside and swapped in at the end. Returns -1 to go on, or an
+ * exit status. */
+static int start_sharded(run *r, const opts *o, int have, const bx_writer_options *wo)
+{
+    int n = o->shards ? (int)o->shards : have;
+    if (!o->overwrite && have && n != have) {
+        msg("'%s' has %d shards, not %d: to change their number, rebuild it with --overwrite "
+            "--shards %d",
+            r->db, have, n, n);
+        return EXIT_USAGE;
+    }
+    if (!o->overwrite && !have && !nothing_at(r->db)) {
+        msg("'%s' is not a sharded index: to shard it, rebuild it with --overwrite --shards %d",
+            r->db, n);
+        return EXIT_USAGE;
+    }
+    size_t len = strlen(r->db) + 64;
+    r->target = malloc(len);
+    r->shards = calloc((size_t)n, sizeof *r->shards);
+    if (!r->target || !r->shards) {
+        msg("out of memory");
+        return EXIT_FAIL;
+    }
+    if (o->overwrite) {
+        remove_stale_builds(r->db);
+        r->build_dir = malloc(len);
+        if (!r->build_dir) {
+            msg("out of memory");
+            return EXIT_FAIL;
+        }
+        snprintf(r->build_dir, len, "%s.build-%ld", r->db, (long)getpid());
+        if (mkdir(r->build_dir, 0755) != 0) {
+            msg("cannot create '%s': %s", r->build_dir, strerror(errno));
+            return EXIT_FAIL;
+        }
+        snprintf(r->target, len, "%s/index", r->build_dir);
+    } else {
+        snprintf(r->target, len, "%s", r->db);
+    }
+    if (mkdir(r->target, 0755) != 0 && errno != EEXIST) {
+        msg("cannot create '%s': %s", r->target, strerror(errno));
+        return EXIT_FAIL;
+    }
+    for (int i = 0; i < n; i++) {
+        r->shards[i] = malloc(len);
+        if (!r->shards[i]) {
+            msg("out of memory");
+            return EXIT_FAIL;
+        }
+        ix_shards_path(r->target, i, r->shards[i], len);
+        r->n_shards++;
+    }
+    bx_writer_options so = *wo;
+    so.create = 1;
+    so.overwrite = 0;
+    char *err = NULL;
+    r->pool = ix_pool_new((const char *const *)r->shards, n, &so, r->strict, r->quiet, &err);
+    if (!r->pool) {
+        msg("%s", err ? err : "cannot start writers");
+        free(err);
+        return EXIT_FAIL;
+    }
+    r->sharded = n;
+    r->next_docid = ix_pool_lastdocid(r->pool) + 1;
+    char spelling[4200], why[1024];
+    ix_shards_path(r->target, -1, spelling, sizeof spelling);
+    if (bx_spelling_move(NULL, 0, spelling, &err) != BX_OK) { /* creates it */
+        msg("%s", err ? err : "cannot create the spelling database");
+        bx_free(err);
+        return EXIT_FAIL;
+    }
+    if (ix_shards_write_stub(r->target, n, why, sizeof why) != 0) {
+        msg("%s", why);
+        return EXIT_FAIL;
+    }
+    return -1;
+}
+
+/* Waits for the shard writers, moves the spelling data the run added into the spelling
+ * database, and with --overwrite puts the new index in place of the old one. */
+static void finish_sharded(run *r)
+{
+    ix_pool_counts c;
+    if (ix_pool_finish(r->pool, &c) != 0)
+        r->failed = 1;
+    r->pool = NULL;
+    r->added += c.added;
+    r->replaced += c.replaced;
+    r->deleted += c.deleted;
+    r->missing += c.missing;
+    r->skipped[IX_SKIP_INDEX] += c.refused;
+    char spelling[4200];
+    char *err = NULL;
+    ix_shards_path(r->target, -1, spelling, sizeof spelling);
+    if (bx_spelling_move((const char *const *)r->shards, (size_t)r->n_shards, spelling, &err) !=
+        BX_OK) {
+        msg("%s", err ? err : "cannot move spelling data");
+        bx_free(err);
+        r->failed = 1;
+    }
+    if (!r->build_dir)
+        return;
+    if (!r->failed) {
+        char old[4200];
+        snprintf(old, sizeof old, "%s/old", r->build_dir);
+        if ((rename(r->db, old) != 0 && errno != ENOENT) || rename(r->target, r->db) != 0) {
+            msg("cannot move the new index into '%s': %s", r->db, strerror(errno));
+            r->failed = 1;
+        }
+    }
+    remove_tree(r->build_dir);
+}
+
 static int setup_run(run *r, opts *o, int n_files)
 {
     if (!o->db)
@@ -645,13 +805,13 @@ static int setup_run(run *r, opts *o, int n_files)
     r->import.category_name =
         r->map.input[IX_CATEGORIES] ? r->map.input[IX_CATEGORIES] : "categories";
     size_t dblen = strlen(r->db);
-    while (dblen > 1 && r->db[dblen - 1] == '/') {
-        char *trimmed = strndup(r->db, dblen - 1);
-        if (!trimmed)
-            return EXIT_FAIL;
-        r->build_dir = trimmed; /* freed with the run; reused below */
-        r->db = trimmed;
+    while (dblen > 1 && r->db[dblen - 1] == '/')
         dblen--;
+    if (dblen < strlen(r->db)) {
+        r->db_owned = strndup(r->db, dblen);
+        if (!r->db_owned)
+            return EXIT_FAIL;
+        r->db = r->db_owned;
     }
     if (strcmp(o->lang, "none") == 0) {
         r->cv.default_lang = NULL;
@@ -675,16 +835,23 @@ static int setup_run(run *r, opts *o, int n_files)
     wo.no_spelling = o->no_spelling;
     wo.no_positions = o->no_positions;
     wo.flush_every = (size_t)o->batch;
+    int have = 0;
+    char why[1024];
+    int layout = ix_shards_detect(r->db, &have, why, sizeof why);
+    if (layout < 0) {
+        msg("%s", why);
+        return EXIT_FAIL;
+    }
+    if (o->shards || layout == 1)
+        return start_sharded(r, o, have, &wo);
     char *err = NULL;
-    if (bx_writer_open(o->db, &wo, &r->w, &err) != BX_OK) {
+    if (bx_writer_open(r->db, &wo, &r->w, &err) != BX_OK) {
         msg("%s", err ? err : "cannot open index");
         bx_free(err);
         return EXIT_FAIL;
     }
     int jobs = o->jobs ? (int)o->jobs : default_jobs();
     if (rebuild || (jobs > 1 && only_files && bx_writer_doccount(r->w) == 0)) {
-        free(r->build_dir);
-        r->build_dir = NULL;
         if (start_parallel(r, jobs, &wo) != 0)
             return EXIT_FAIL;
     }
@@ -742,7 +909,10 @@ static int index_main(int argc, char **argv)
         r.failed = 1;
     }
     uint64_t docs;
-    if (r.pool) {
+    if (r.sharded) {
+        finish_sharded(&r);
+        docs = count_docs(r.db);
+    } else if (r.pool) {
         finish_parallel(&r);
         docs = count_docs(r.db);
     } else {

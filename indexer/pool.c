@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QUEUE_SIZE 512
+#define QUEUE_SIZE           512
+#define MAX_MISSING_MESSAGES 50 /* per shard; the summary counts the rest */
 
 typedef struct job {
     ix_record rec;
+    uint64_t docid;  /* for a new article: its document id (0: the next free one) */
+    char *delete_id; /* a deletion instead of an article (malloc'd) */
     char where[256];
 } job;
 
@@ -30,7 +33,8 @@ typedef struct worker {
 struct ix_pool {
     worker *workers;
     int n;
-    int strict;
+    int strict, quiet;
+    uint64_t lastdocid; /* the highest document id any shard had used when opened */
     pthread_mutex_t state_lock;
     int stopped; /* a write failed or --strict stopped the run */
 };
@@ -60,10 +64,31 @@ static int pool_stopped(ix_pool *p)
     return s;
 }
 
+static void delete_job(worker *wk, job *j)
+{
+    int existed = 0;
+    if (bx_writer_delete(wk->w, j->delete_id, strlen(j->delete_id), &existed) != BX_OK) {
+        fprintf(stderr, "byline-index: %s\n", bx_writer_errmsg(wk->w));
+        pool_stop(wk->pool);
+        return;
+    }
+    if (existed) {
+        wk->counts.deleted++;
+        return;
+    }
+    wk->counts.missing++;
+    if (!wk->pool->quiet && wk->counts.missing <= MAX_MISSING_MESSAGES)
+        fprintf(stderr, "byline-index: warning: no article with id '%s' to delete\n", j->delete_id);
+}
+
 static void write_job(worker *wk, job *j)
 {
+    if (j->delete_id) {
+        delete_job(wk, j);
+        return;
+    }
     int replaced = 0;
-    bx_status st = bx_writer_put(wk->w, &j->rec.art, &replaced);
+    bx_status st = bx_writer_put_at(wk->w, &j->rec.art, j->docid, &replaced);
     if (st == BX_OK) {
         if (replaced)
             wk->counts.replaced++;
@@ -100,13 +125,14 @@ static void *worker_main(void *arg)
         if (!pool_stopped(wk->pool))
             write_job(wk, j);
         ix_record_release(&j->rec);
+        free(j->delete_id);
         free(j);
     }
     return NULL;
 }
 
 ix_pool *ix_pool_new(const char *const *paths, int n, const bx_writer_options *opts, int strict,
-                     char **err)
+                     int quiet, char **err)
 {
     *err = NULL;
     ix_pool *p = calloc(1, sizeof *p);
@@ -120,6 +146,7 @@ ix_pool *ix_pool_new(const char *const *paths, int n, const bx_writer_options *o
     p->workers = ws;
     p->n = n;
     p->strict = strict;
+    p->quiet = quiet;
     pthread_mutex_init(&p->state_lock, NULL);
     for (int i = 0; i < n; i++) {
         worker *wk = &ws[i];
@@ -130,6 +157,8 @@ ix_pool *ix_pool_new(const char *const *paths, int n, const bx_writer_options *o
         pthread_cond_init(&wk->not_full, NULL);
         if (bx_writer_open(paths[i], opts, &wk->w, err) != BX_OK)
             break;
+        if (bx_writer_lastdocid(wk->w) > p->lastdocid)
+            p->lastdocid = bx_writer_lastdocid(wk->w);
         if (pthread_create(&wk->thread, NULL, worker_main, wk) != 0) {
             *err = strdup("cannot start a writer thread");
             break;
@@ -144,22 +173,10 @@ ix_pool *ix_pool_new(const char *const *paths, int n, const bx_writer_options *o
     return p;
 }
 
-int ix_pool_put(ix_pool *p, ix_record *rec, const char *where)
+/* Queues a job on the writer of shard `shard`. Returns 0, or -1 when the pool has stopped. */
+static int enqueue(ix_pool *p, job *j, unsigned shard)
 {
-    if (pool_stopped(p)) {
-        ix_record_release(rec);
-        return -1;
-    }
-    job *j = malloc(sizeof *j);
-    if (!j) {
-        ix_record_release(rec);
-        pool_stop(p);
-        return -1;
-    }
-    j->rec = *rec;
-    memset(rec, 0, sizeof *rec);
-    snprintf(j->where, sizeof j->where, "%s", where);
-    worker *wk = &p->workers[ix_shard_of(j->rec.art.id, j->rec.art.id_len, (unsigned)p->n)];
+    worker *wk = &p->workers[shard];
     pthread_mutex_lock(&wk->lock);
     while (wk->count == QUEUE_SIZE)
         pthread_cond_wait(&wk->not_full, &wk->lock);
@@ -168,6 +185,51 @@ int ix_pool_put(ix_pool *p, ix_record *rec, const char *where)
     pthread_cond_signal(&wk->not_empty);
     pthread_mutex_unlock(&wk->lock);
     return 0;
+}
+
+int ix_pool_put(ix_pool *p, ix_record *rec, const char *where)
+{
+    return ix_pool_put_at(p, rec, where, 0);
+}
+
+int ix_pool_put_at(ix_pool *p, ix_record *rec, const char *where, uint64_t docid)
+{
+    if (pool_stopped(p)) {
+        ix_record_release(rec);
+        return -1;
+    }
+    job *j = calloc(1, sizeof *j);
+    if (!j) {
+        ix_record_release(rec);
+        pool_stop(p);
+        return -1;
+    }
+    j->rec = *rec;
+    j->docid = docid;
+    memset(rec, 0, sizeof *rec);
+    snprintf(j->where, sizeof j->where, "%s", where);
+    return enqueue(p, j, ix_shard_of(j->rec.art.id, j->rec.art.id_len, (unsigned)p->n));
+}
+
+int ix_pool_delete(ix_pool *p, const char *id)
+{
+    if (pool_stopped(p))
+        return -1;
+    job *j = calloc(1, sizeof *j);
+    char *copy = strdup(id);
+    if (!j || !copy) {
+        free(j);
+        free(copy);
+        pool_stop(p);
+        return -1;
+    }
+    j->delete_id = copy;
+    return enqueue(p, j, ix_shard_of(id, strlen(id), (unsigned)p->n));
+}
+
+uint64_t ix_pool_lastdocid(const ix_pool *p)
+{
+    return p->lastdocid;
 }
 
 int ix_pool_finish(ix_pool *p, ix_pool_counts *counts)
@@ -194,6 +256,8 @@ int ix_pool_finish(ix_pool *p, ix_pool_counts *counts)
         counts->added += wk->counts.added;
         counts->replaced += wk->counts.replaced;
         counts->refused += wk->counts.refused;
+        counts->deleted += wk->counts.deleted;
+        counts->missing += wk->counts.missing;
         pthread_mutex_destroy(&wk->lock);
         pthread_cond_destroy(&wk->not_empty);
         pthread_cond_destroy(&wk->not_full);

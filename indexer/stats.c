@@ -11,8 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* The bytes of a database folder (or a stub file). */
-static uint64_t disk_size(const char *path)
+/* The bytes of a database folder, a stub file, or a sharded index's folder (with its
+ * shards, `depth` levels down). */
+static uint64_t disk_size_at(const char *path, int depth)
 {
     struct stat st;
     if (stat(path, &st) != 0)
@@ -31,9 +32,16 @@ static uint64_t disk_size(const char *path)
         snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
         if (stat(sub, &st) == 0 && S_ISREG(st.st_mode))
             total += (uint64_t)st.st_size;
+        else if (depth > 0 && S_ISDIR(st.st_mode))
+            total += disk_size_at(sub, depth - 1);
     }
     closedir(d);
     return total;
+}
+
+static uint64_t disk_size(const char *path)
+{
+    return disk_size_at(path, 1);
 }
 
 static json_t *counts_json(const bx_counts *c)
@@ -123,6 +131,10 @@ int ix_stats_main(int argc, char **argv)
                               (json_int_t)disk_size(db), "dated", (json_int_t)dated);
         json_object_set_new(o, "date_from", has_dates ? json_string(from) : json_null());
         json_object_set_new(o, "date_to", has_dates ? json_string(to) : json_null());
+        json_t *shards = json_array();
+        for (size_t i = 0; i < bx_reader_shard_count(r); i++)
+            json_array_append_new(shards, json_string(bx_reader_shard_name(r, i)));
+        json_object_set_new(o, "shards", shards);
         json_object_set_new(o, "languages", counts_json(langs));
         json_object_set_new(o, "categories", counts_json(cats));
         json_object_set_new(o, "sources", counts_json(sources));
@@ -135,6 +147,12 @@ int ix_stats_main(int argc, char **argv)
         printf("%-12s %s\n", "index", db);
         printf("%-12s %llu\n", "articles", (unsigned long long)docs);
         printf("%-12s %llu\n", "revision", (unsigned long long)bx_reader_revision(r));
+        if (bx_reader_shard_count(r) > 1) {
+            printf("%-12s %zu:", "shards", bx_reader_shard_count(r));
+            for (size_t i = 0; i < bx_reader_shard_count(r); i++)
+                printf(" %s", bx_reader_shard_name(r, i));
+            putchar('\n');
+        }
         printf("%-12s %.1f MB\n", "size", (double)disk_size(db) / 1e6);
         if (has_dates)
             printf("%-12s %s .. %s (%llu dated)\n", "dates", from, to, (unsigned long long)dated);

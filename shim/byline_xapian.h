@@ -142,6 +142,16 @@ bx_status bx_writer_open(const char *path_z, const bx_writer_options *opts, bx_w
  * to 1 when an article was replaced, else 0. Commits on its own every flush_every changes. */
 bx_status bx_writer_put(bx_writer *w, const bx_article *article, int *replaced);
 
+/* As bx_writer_put, but an article whose id is new to the database gets the document id
+ * `docid` (0: the next free one), which must be above every id the database has used; an
+ * article replacing one keeps the old one's document id. Sharded indexes number articles in
+ * the order they first arrive, over all shards, so that ties rank alike over any set of shards
+ * and over one database built in that order. */
+bx_status bx_writer_put_at(bx_writer *w, const bx_article *article, uint64_t docid, int *replaced);
+
+/* The highest document id the database has ever used (0 for none). */
+uint64_t bx_writer_lastdocid(const bx_writer *w);
+
 /* Deletes the article with this id. Sets *existed (when not NULL) to 1 when there was one. */
 bx_status bx_writer_delete(bx_writer *w, const char *id, size_t id_len, int *existed);
 
@@ -164,20 +174,68 @@ bx_status bx_writer_close(bx_writer *w, char **err);
  * the status and sets *err to a malloc'd message (free with bx_free). */
 bx_status bx_compact(const char *const *srcs_z, size_t n, const char *dest_z, char **err);
 
+/* Moves the spelling data (words and frequencies) of the databases at srcs_z (n of them, not
+ * open elsewhere for writing) into the database at dest_z, created when missing: a sharded
+ * index keeps one spelling table beside its shards, because Xapian's remote backend does not
+ * serve spelling data. Frequencies add up. On failure returns the status and sets *err to a
+ * malloc'd message (free with bx_free). */
+bx_status bx_spelling_move(const char *const *srcs_z, size_t n, const char *dest_z, char **err);
+
 /* ---- Reading ------------------------------------------------------------------------- */
 
 typedef struct bx_reader bx_reader;
 
 /* Opens one or more databases as one index for reading. Each path is a local database
- * folder, a stub database file, or "tcp://host:port" for a database served by xapian-tcpsrv.
- * `timeout_ms` bounds connecting to and reading from remote databases (0: Xapian's default).
- * On failure returns the status, *out NULL and *err a malloc'd message (free with bx_free). */
+ * folder, a stub database file (or a folder holding one named XAPIANDB, as a sharded index
+ * has), or "tcp://host:port" for a database served by xapian-tcpsrv; stub files may list
+ * local and remote databases ("auto PATH", "glass PATH", "remote HOST:PORT"). Each database
+ * so listed is a shard. `timeout_ms` bounds connecting to and reading from remote shards
+ * (0: 10 s). On failure returns the status, *out NULL and *err a malloc'd message naming the
+ * shard at fault (free with bx_free). */
 bx_status bx_reader_open(const char *const *paths_z, size_t n_paths, unsigned timeout_ms,
                          bx_reader **out, char **err);
 
-/* Picks up the latest commit. Sets *changed (when not NULL) to 1 when the revision moved.
- * On failure the reader keeps its previous state. */
+/* How a reader treats remote shards. Zero-initialise, then set what you need. */
+typedef struct bx_reader_options {
+    unsigned timeout_ms;         /* waiting for a remote shard's answer (0: 10000) */
+    unsigned connect_timeout_ms; /* connecting to a remote shard and reading its greeting;
+                                    also the longest a retry of a shard that is down may take
+                                    (0: 2000) */
+    int allow_partial;           /* leave out remote shards that are down and serve from the
+                                    others, instead of failing (see bx_reader_shard_missing) */
+} bx_reader_options;
+
+/* As bx_reader_open, with options. Remote shards that fail are remembered by every reader of
+ * the process: a shard that failed is retried at most once a second (by one reader at a
+ * time), and readers that hold it drop it (allow_partial) or fail at their next
+ * bx_reader_reopen, instead of each waiting out the timeout. A shard that answers again is
+ * taken back by every reader at its next bx_reader_reopen. With allow_partial, opening fails
+ * only when no shard holding articles can be reached. */
+bx_status bx_reader_open_opts(const char *const *paths_z, size_t n_paths,
+                              const bx_reader_options *opts, bx_reader **out, char **err);
+
+/* Picks up the latest commit, re-reads stub files that changed, drops remote shards that
+ * failed (allow_partial) and takes back those that answer again. Sets *changed (when not
+ * NULL) to 1 when what is searched changed. On failure (a remote shard down without
+ * allow_partial, a database gone) the reader keeps its previous state; close it and open
+ * afresh. */
 bx_status bx_reader_reopen(bx_reader *r, int *changed);
+
+/* 1 when a remote shard this reader uses, or misses, has failed or come back since the
+ * reader last opened or reopened: call bx_reader_reopen before searching. Cheap (one atomic
+ * load); 0 for NULL. */
+int bx_reader_stale(const bx_reader *r);
+
+/* The shards, in the order listed: a local database's path or "tcp://host:port". */
+size_t bx_reader_shard_count(const bx_reader *r);
+/* The i-th shard's name. Borrowed until the next bx_reader_reopen or bx_reader_close; NULL
+ * when i is out of range. */
+const char *bx_reader_shard_name(const bx_reader *r, size_t i);
+/* 1 when the i-th shard is left out of searches (allow_partial, and it could not be
+ * reached), else 0. */
+int bx_reader_shard_missing(const bx_reader *r, size_t i);
+/* The number of shards left out; 0 when the reader searches everything. */
+size_t bx_reader_missing_count(const bx_reader *r);
 
 /* The number of articles. */
 uint64_t bx_reader_doccount(const bx_reader *r);

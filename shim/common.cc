@@ -37,10 +37,19 @@ bx_status bx_status_from_exception(const std::string &what, std::string &msg)
         msg = what + ": " + e.get_msg();
         return BX_ERR_QUERY;
     } catch (const Xapian::NetworkTimeoutError &e) {
-        msg = what + ": remote index timed out: " + e.get_msg();
+        // Every reader of the process learns that the shard failed (see reader.cc).
+        std::string shard = bx_shard_from_context(e.get_context());
+        if (!shard.empty())
+            bx_shard_failed(shard, "timed out: " + e.get_msg(), true);
+        msg = what + ": remote " + (shard.empty() ? "index" : "shard '" + shard + "'") +
+              " timed out: " + e.get_msg();
         return BX_ERR_TIMEOUT;
     } catch (const Xapian::NetworkError &e) {
-        msg = what + ": remote index failed: " + e.get_msg();
+        std::string shard = bx_shard_from_context(e.get_context());
+        if (!shard.empty())
+            bx_shard_failed(shard, e.get_msg(), true);
+        msg = what + ": remote " + (shard.empty() ? "index" : "shard '" + shard + "'") +
+              " failed: " + e.get_msg();
         return BX_ERR_NETWORK;
     } catch (const Xapian::DatabaseError &e) {
         msg = what + ": " + e.get_msg();

@@ -113,13 +113,42 @@ struct bx_writer {
     size_t pending = 0;
 };
 
+// One database of a reader's set: local, or remote (port != 0) through xapian-tcpsrv.
+struct bx_shard {
+    std::string name;  // the local path, or "tcp://host:port"
+    std::string given; // the path given to bx_reader_open that lists it
+    std::string host;
+    unsigned port = 0;
+    int backend = 0;     // Xapian::DB_BACKEND_* forced by a stub line ("glass PATH"), or 0
+    Xapian::Database db; // valid while open
+    bool open = false;
+    uint64_t epoch = 0; // the shard's failure count (see reader.cc) when it was connected
+};
+
+// A stub file a reader read, to notice when it changes (a replica switching copies).
+struct bx_stub {
+    std::string path;
+    std::string text;
+};
+
 struct bx_reader {
-    Xapian::Database db;
+    Xapian::Database db; // the shards that are open, as one
     StemCache stems;
     std::string err;
-    std::vector<std::string> paths;
-    unsigned timeout_ms = 0;
+    std::vector<std::string> paths; // as given to bx_reader_open
+    bx_reader_options opts = {};
+    std::vector<bx_shard> shards;
+    std::vector<bx_stub> stubs;
+    uint64_t seen = 0; // the shard health generation last acted on
 };
+
+// Records that the remote shard `name` ("tcp://host:port") failed, so that every reader of the
+// process stops waiting on it; `retry_now` lets the next reader try it at once (a broken
+// connection to a server that may already be back). Thread-safe.
+void bx_shard_failed(const std::string &name, const std::string &why, bool retry_now);
+
+// The shard named by a Xapian NetworkError's context ("remote:tcp(host:port)"), or "".
+std::string bx_shard_from_context(const std::string &context);
 
 struct bx_hit {
     Xapian::docid did;

@@ -217,9 +217,15 @@ extern "C" bx_status bx_writer_open(const char *path_z, const bx_writer_options 
 
 extern "C" bx_status bx_writer_put(bx_writer *w, const bx_article *a, int *replaced)
 {
+    return bx_writer_put_at(w, a, 0, replaced);
+}
+
+extern "C" bx_status bx_writer_put_at(bx_writer *w, const bx_article *a, uint64_t docid,
+                                      int *replaced)
+{
     if (replaced)
         *replaced = 0;
-    if (!w || !a)
+    if (!w || !a || docid > Xapian::docid(-1))
         return BX_ERR_INVALID;
     try {
         if (!a->id || a->id_len == 0) {
@@ -235,7 +241,15 @@ extern "C" bx_status bx_writer_put(bx_writer *w, const bx_article *a, int *repla
         Xapian::Document doc = build_document(w, a);
         doc.add_boolean_term(idterm);
         bool existed = w->db.term_exists(idterm);
-        w->db.replace_document(idterm, doc);
+        if (!existed && docid != 0 && docid <= w->db.get_lastdocid()) {
+            w->err = "cannot index article '" + str(a->id, a->id_len) + "': document id " +
+                     std::to_string(docid) + " was used before";
+            return BX_ERR_INTERNAL;
+        }
+        if (existed || docid == 0)
+            w->db.replace_document(idterm, doc);
+        else
+            w->db.replace_document(static_cast<Xapian::docid>(docid), doc);
         if (replaced)
             *replaced = existed ? 1 : 0;
         return after_change(w);
@@ -284,6 +298,15 @@ extern "C" uint64_t bx_writer_doccount(const bx_writer *w)
 {
     try {
         return w ? w->db.get_doccount() : 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
+extern "C" uint64_t bx_writer_lastdocid(const bx_writer *w)
+{
+    try {
+        return w ? w->db.get_lastdocid() : 0;
     } catch (...) {
         return 0;
     }

@@ -350,7 +350,7 @@ int bl_date_parse(const char *s, size_t len, int64_t *start, int64_t *end, int *
     if (at_end(&c))
         return -1;
     cur iso = c;
-    if (len >= 4 && isdigit((unsigned char)c.p[0]) && isdigit((unsigned char)c.p[1]) &&
+    if (c.end - c.p >= 4 && isdigit((unsigned char)c.p[0]) && isdigit((unsigned char)c.p[1]) &&
         isdigit((unsigned char)c.p[2]) && isdigit((unsigned char)c.p[3]) &&
         parse_iso(&iso, start, end, precision) == 0)
         return 0;

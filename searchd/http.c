@@ -374,8 +374,7 @@ static enum MHD_Result handle_preflight(struct MHD_Connection *c, request *rq)
     return ret;
 }
 
-/* Which route a path names, or SD_ROUTE_OTHER. */
-static int route_of(const char *url)
+int sd_route_of(const char *url)
 {
     if (strcmp(url, "/search") == 0)
         return SD_ROUTE_SEARCH;
@@ -446,7 +445,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!rq)
             return MHD_NO;
         rq->t0 = now_ms();
-        rq->route = route_of(url);
+        rq->route = sd_route_of(url);
         rq->is_post = strcmp(method, "POST") == 0;
         snprintf(rq->method, sizeof rq->method, "%s", method);
         snprintf(rq->path, sizeof rq->path, "%s", url);

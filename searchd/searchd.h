@@ -61,6 +61,10 @@ void sd_metrics_render(bl_buf *out, uint64_t docs, uint64_t revision);
 
 /* ---- HTTP ---- */
 
+/* Which route (enum sd_route) a request path names; SD_ROUTE_OTHER for none. Pure: reads only
+ * the path, so the fuzz tests call it without a daemon. */
+int sd_route_of(const char *url);
+
 /* Runs the daemon until SIGINT or SIGTERM; returns the exit status. */
 int sd_serve(const sd_config *cfg, const char *port_file);
 

@@ -3,7 +3,9 @@
 # those missing: quick and silent when everything is present.
 set -eu
 
-PACKAGES="build-essential cmake pkg-config clang clang-format libclang-rt-dev
+# clang with libclang-rt-dev (libFuzzer, the sanitizers' runtimes) builds the fuzz targets; llvm
+# brings llvm-symbolizer for readable sanitizer reports.
+PACKAGES="build-essential cmake pkg-config clang clang-format libclang-rt-dev llvm
 libxapian-dev xapian-tools libstemmer-dev libmicrohttpd-dev libjansson-dev zlib1g-dev
 libcurl4-openssl-dev curl jq libcsv-dev libxml2-dev
 chromium fonts-dejavu-core nodejs"

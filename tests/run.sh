@@ -1,7 +1,7 @@
 #!/bin/bash
 # run.sh - Byline's whole test run on a fresh Debian machine: installs what is missing, checks
 # formatting, builds with warnings as errors, runs every test, then builds and runs them all
-# again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# again under AddressSanitizer and UndefinedBehaviorSanitizer, and fuzzes every parser briefly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -31,6 +31,9 @@ step "tests under ASan + UBSan"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest --output-on-failure -j 2)
+
+step "fuzzing (libFuzzer, clang, ASan + UBSan): regressions, then 12 s per target"
+tests/fuzz/run.sh
 
 step "ThreadSanitizer build of the daemon, under concurrent load"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DBYLINE_TSAN=ON -DBYLINE_WERROR=ON >/dev/null

@@ -69,7 +69,9 @@ typedef struct ix_diag {
 /* An article built from one input record, owning every string it points to. */
 typedef struct ix_record {
     bx_article art;
-    json_t *stored;        /* the object kept as the article's stored data */
+    json_t *stored;        /* the fields kept as the article's stored data */
+    json_t *hit;           /* after storing: the fields results show, moved from stored */
+    json_t *body;          /* after storing: the body string, moved from stored, or NULL */
     char *data;            /* stored, serialised */
     const char **lists[3]; /* authors, categories, tags: pointers into stored */
 } ix_record;

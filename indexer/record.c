@@ -331,6 +331,45 @@ static void point_article(ix_record *rec)
     a->tags = list_strings(rec, 2, json_object_get(s, "tags"), &a->n_tags);
 }
 
+/* The fields every search result shows, in the order results show them; lists are [] and
+ * other fields null when the article has none. */
+static const char *const hit_fields[] = { "id",     "title",  "url",        "date",
+                                          "source", "author", "categories", "lang" };
+
+/* Serialises the stored fields the way bx_article.data wants them: the fields every result
+ * shows, a newline, the other fields except the body. The body is stored apart (see
+ * bx_record_split); moved objects stay alive in rec->hit and rec->body for the pointers in
+ * rec->art. */
+static int store_fields(ix_record *rec)
+{
+    rec->hit = json_object();
+    for (size_t i = 0; i < sizeof hit_fields / sizeof hit_fields[0]; i++) {
+        json_t *v = json_object_get(rec->stored, hit_fields[i]);
+        int list = strcmp(hit_fields[i], "author") == 0 || strcmp(hit_fields[i], "categories") == 0;
+        json_object_set(rec->hit, hit_fields[i], v ? v : list ? json_array() : json_null());
+        if (v)
+            json_object_del(rec->stored, hit_fields[i]);
+    }
+    rec->body = json_incref(json_object_get(rec->stored, "body"));
+    json_object_del(rec->stored, "body");
+    char *hit = json_dumps(rec->hit, JSON_COMPACT);
+    char *rest = json_dumps(rec->stored, JSON_COMPACT);
+    if (hit && rest) {
+        size_t a = strlen(hit), b = strlen(rest);
+        rec->data = malloc(a + b + 2);
+        if (rec->data) {
+            memcpy(rec->data, hit, a);
+            rec->data[a] = '\n';
+            memcpy(rec->data + a + 1, rest, b + 1);
+            rec->art.data = rec->data;
+            rec->art.data_len = a + 1 + b;
+        }
+    }
+    free(hit);
+    free(rest);
+    return rec->data ? 0 : -1;
+}
+
 json_t *ix_parse_record(const char *line, size_t len, ix_diag *d)
 {
     char *fixed = NULL;
@@ -376,13 +415,10 @@ int ix_record_from_object(const ix_convert *cv, json_t *root, ix_record *rec, ix
     if (d->skip != IX_PROBLEM_NONE)
         return -1;
     point_article(rec);
-    rec->data = json_dumps(rec->stored, JSON_COMPACT);
-    if (!rec->data) {
+    if (store_fields(rec) != 0) {
         set_skip(d, IX_SKIP_TOO_LONG, "out of memory storing record");
         return -1;
     }
-    rec->art.data = rec->data;
-    rec->art.data_len = strlen(rec->data);
     return 0;
 }
 
@@ -402,6 +438,8 @@ void ix_record_release(ix_record *rec)
     for (int i = 0; i < 3; i++)
         free(rec->lists[i]);
     free(rec->data);
+    json_decref(rec->hit);
+    json_decref(rec->body);
     json_decref(rec->stored);
     memset(rec, 0, sizeof *rec);
 }

@@ -2,12 +2,13 @@
 #include "byline_queries.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define CHECK_AT_LEAST   1000 /* matches counted exactly before a total becomes a lower bound */
+#define CHECK_AT_LEAST   100 /* matches counted exactly before a total becomes a lower bound */
 #define MAX_FACET_VALUES 200
 #define MAX_BUCKETS      2000
 
@@ -86,49 +87,106 @@ static int dump_into(json_t *o, bl_buf *out, bq_error *err)
     return 0;
 }
 
-static json_t *copy_field(json_t *stored, const char *name, int as_list)
+/* Appends the compact JSON text of v (taking the reference); 0, or -1 when out of room. */
+static int append_json(bl_buf *b, json_t *v)
 {
-    json_t *v = json_object_get(stored, name);
-    if (!v)
-        return as_list ? json_array() : json_null();
-    return json_incref(v);
+    char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(8)) : NULL;
+    json_decref(v);
+    int rc = text && bl_buf_puts(b, text) == 0 ? 0 : -1;
+    free(text);
+    return rc;
 }
 
-/* One hit: the stored fields results show, the snippet, the score. */
-static json_t *render_hit(bx_results *res, size_t i, const bq_options *opt, int collapse)
+/* The text a hit's snippet is cut from: the body, else the summary, else the title. Any
+ * string handed out in *text is borrowed from `rec` or from *holder (json_decref it). */
+static void snippet_source(const bx_record *rec, const char **text, size_t *len, json_t **holder)
 {
-    size_t len;
-    const char *data = bx_results_data(res, i, &len);
-    json_t *stored = json_loadb(data, len, 0, NULL);
-    if (!stored)
-        stored = json_object();
-    json_t *hit = json_object();
-    json_object_set_new(hit, "id", copy_field(stored, "id", 0));
-    json_object_set_new(hit, "title", copy_field(stored, "title", 0));
-    json_object_set_new(hit, "url", copy_field(stored, "url", 0));
-    json_object_set_new(hit, "date", copy_field(stored, "date", 0));
-    json_object_set_new(hit, "source", copy_field(stored, "source", 0));
-    json_object_set_new(hit, "author", copy_field(stored, "author", 1));
-    json_object_set_new(hit, "categories", copy_field(stored, "categories", 1));
-    json_object_set_new(hit, "lang", copy_field(stored, "lang", 0));
-    const char *fields[] = { "body", "summary", "title" };
-    json_t *text = NULL;
-    for (size_t f = 0; f < 3 && !text; f++) {
-        json_t *t = json_object_get(stored, fields[f]);
-        if (json_is_string(t) && json_string_length(t) > 0)
-            text = t;
+    *text = rec->body;
+    *len = rec->body_len;
+    *holder = NULL;
+    if (*len)
+        return;
+    const char *parts[] = { rec->more, rec->hit };
+    const size_t lens[] = { rec->more_len, rec->hit_len };
+    const char *fields[] = { "summary", "title" };
+    for (size_t f = 0; f < 2 && *len == 0; f++) {
+        json_t *o = json_loadb(parts[f], lens[f], 0, NULL);
+        json_t *t = json_object_get(o, fields[f]);
+        if (json_is_string(t) && json_string_length(t) > 0) {
+            *text = json_string_value(t);
+            *len = json_string_length(t);
+            *holder = o;
+        } else {
+            json_decref(o);
+        }
     }
-    char *snippet = NULL;
-    if (text)
-        snippet = bx_results_snippet(res, json_string_value(text), json_string_length(text),
-                                     opt->snippet_len ? opt->snippet_len : 200);
-    json_object_set_new(hit, "snippet", json_string(snippet ? snippet : ""));
-    bx_free(snippet);
-    json_object_set_new(hit, "score", json_real(bx_results_score(res, i)));
-    json_object_set_new(hit, "collapsed",
-                        json_integer(collapse ? (json_int_t)bx_results_collapsed(res, i) : 0));
-    json_decref(stored);
-    return hit;
+}
+
+/* The hits as a JSON array, appended to b. Each hit's fields come ready-made from the index
+ * (the first part of its stored record, written by jansson when it was indexed, with every
+ * field results show); the snippet, score and collapse count are added to that object, so
+ * no stored JSON is parsed on the way. Returns 0, or -1 when out of room. */
+static int render_hits(bx_results *res, const bq_options *opt, int collapse, bl_buf *b)
+{
+    int rc = bl_buf_puts(b, "[");
+    for (size_t i = 0; i < bx_results_size(res) && rc == 0; i++) {
+        size_t len;
+        const char *data = bx_results_data(res, i, &len);
+        bx_record rec;
+        bx_record_split(data, len, &rec);
+        if (i > 0)
+            rc |= bl_buf_puts(b, ",");
+        if (rec.hit_len > 2 && rec.hit[0] == '{' && rec.hit[rec.hit_len - 1] == '}')
+            rc |= bl_buf_append(b, rec.hit, rec.hit_len - 1) | bl_buf_puts(b, ",");
+        else
+            rc |= bl_buf_puts(b, "{");
+        const char *text;
+        size_t text_len;
+        json_t *holder;
+        snippet_source(&rec, &text, &text_len, &holder);
+        char *snippet = text_len ? bx_results_snippet(res, text, text_len,
+                                                      opt->snippet_len ? opt->snippet_len : 200)
+                                 : NULL;
+        json_decref(holder);
+        json_t *sv = json_string(snippet ? snippet : "");
+        bx_free(snippet);
+        double score = bx_results_score(res, i);
+        rc |= bl_buf_puts(b, "\"snippet\":");
+        rc |= append_json(b, sv ? sv : json_string(""));
+        rc |= bl_buf_printf(b, ",\"score\":%.8g,\"collapsed\":%llu}", isfinite(score) ? score : 0.0,
+                            collapse ? (unsigned long long)bx_results_collapsed(res, i) : 0ULL);
+    }
+    rc |= bl_buf_puts(b, "]");
+    return rc ? -1 : 0;
+}
+
+/* Writes to out the object o (taking the reference) with the members "hits" (JSON text) and
+ * then "facets" (a JSON value, taken; may be NULL) added at its end, and a newline. */
+static int dump_with_hits(json_t *o, const bl_buf *hits, json_t *facets, bl_buf *out, bq_error *err)
+{
+    char *head = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(8));
+    json_decref(o);
+    bl_buf_reset(out);
+    int rc = head ? 0 : -1;
+    if (rc == 0) {
+        size_t n = strlen(head);
+        rc |= bl_buf_append(out, head, n - 1); /* without its closing brace */
+        rc |= bl_buf_puts(out, n > 2 ? ",\"hits\":" : "\"hits\":");
+        rc |= bl_buf_append(out, hits->data ? hits->data : "[]", hits->data ? hits->len : 2);
+        if (facets) {
+            rc |= bl_buf_puts(out, ",\"facets\":");
+            rc |= append_json(out, facets);
+            facets = NULL;
+        }
+        rc |= bl_buf_puts(out, "}\n");
+    }
+    json_decref(facets);
+    free(head);
+    if (rc != 0) {
+        bq_error_set(err, 500, "internal", "", "response too large or out of memory");
+        return -1;
+    }
+    return 0;
 }
 
 static json_t *render_counts(const bx_counts *c)
@@ -350,10 +408,10 @@ static bx_status run(bx_reader *r, const bx_search_spec *s, bx_results **res)
     return st;
 }
 
-static void add_facets(json_t *o, bx_results *res, const bq_request *req)
+static json_t *render_facets(bx_results *res, const bq_request *req)
 {
     if (!req->facets)
-        return;
+        return NULL;
     json_t *f = json_object();
     static const struct {
         unsigned bit;
@@ -369,7 +427,7 @@ static void add_facets(json_t *o, bx_results *res, const bq_request *req)
     if (req->facets & BX_FACET_DATE)
         json_object_set_new(f, "date",
                             render_dates(bx_results_facet(res, BX_FACET_DATE), req->interval));
-    json_object_set_new(o, "facets", f);
+    return f;
 }
 
 int bq_search(bx_reader *r, const bq_request *req, const bq_options *opt, bl_buf *out,
@@ -396,33 +454,66 @@ int bq_search(bx_reader *r, const bq_request *req, const bq_options *opt, bl_buf
     json_object_set_new(o, "limit", json_integer(req->limit));
     if (bx_results_timed_out(res))
         json_object_set_new(o, "timed_out", json_true());
-    json_t *hits = json_array();
-    for (size_t i = 0; i < bx_results_size(res); i++)
-        json_array_append_new(hits, render_hit(res, i, opt, req->collapse));
-    json_object_set_new(o, "hits", hits);
-    add_facets(o, res, req);
+    bl_buf hits;
+    bl_buf_init(&hits, out->cap);
+    int rc = render_hits(res, opt, req->collapse, &hits);
+    json_t *facets = render_facets(res, req);
     bx_results_free(res);
     json_object_set_new(o, "took_ms", json_real((double)(long)((now_ms() - t0) * 1000) / 1000));
-    return dump_into(o, out, err);
+    if (rc == 0)
+        rc = dump_with_hits(o, &hits, facets, out, err);
+    else {
+        json_decref(o);
+        json_decref(facets);
+        bq_error_set(err, 500, "internal", "", "response too large or out of memory");
+    }
+    bl_buf_release(&hits);
+    return rc;
+}
+
+/* The whole stored article as one JSON object: its fields with the body put back. */
+static json_t *article_object(const char *data, size_t len)
+{
+    bx_record rec;
+    bx_record_split(data, len, &rec);
+    json_t *o = json_loadb(rec.hit, rec.hit_len, 0, NULL);
+    json_t *more = json_loadb(rec.more, rec.more_len, 0, NULL);
+    if (!json_is_object(o) || !json_is_object(more)) {
+        json_decref(o);
+        json_decref(more);
+        return NULL;
+    }
+    /* Fields the article does not have are left out, as they were given. */
+    const char *key;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(o, tmp, key, v) if (json_is_null(v)) json_object_del(o, key);
+    json_object_update(o, more);
+    json_decref(more);
+    if (rec.body_len)
+        json_object_set_new(o, "body", json_stringn(rec.body, rec.body_len));
+    return o;
 }
 
 int bq_article(bx_reader *r, const char *id, bl_buf *out, bq_error *err)
 {
-    char *json = NULL;
+    char *rec = NULL;
     size_t len = 0;
-    bx_status st = bx_reader_get(r, id, strlen(id), &json, &len);
+    bx_status st = bx_reader_get(r, id, strlen(id), &rec, &len);
     if (st == BX_ERR_MODIFIED && bx_reader_reopen(r, NULL) == BX_OK)
-        st = bx_reader_get(r, id, strlen(id), &json, &len);
+        st = bx_reader_get(r, id, strlen(id), &rec, &len);
     if (st != BX_OK) {
         bq_error_from_status(err, st, bx_reader_errmsg(r));
         return -1;
     }
-    bl_buf_reset(out);
-    int rc = bl_buf_append(out, json, len) == 0 && bl_buf_puts(out, "\n") == 0 ? 0 : -1;
-    bx_free(json);
-    if (rc != 0)
-        bq_error_set(err, 500, "internal", "", "article too large to send");
-    return rc;
+    json_t *o = article_object(rec, len);
+    bx_free(rec);
+    if (!o) {
+        bq_error_set(err, 503, "index_unavailable", "", "the stored article '%.64s' is unreadable",
+                     id);
+        return -1;
+    }
+    return dump_into(o, out, err);
 }
 
 /* Reads the only parameters related and suggest take: q and limit. */
@@ -470,11 +561,20 @@ int bq_related(bx_reader *r, const char *id, const bq_params *p, bl_buf *out, bq
         return -1;
     }
     bq_options opt = { 0 };
-    json_t *hits = json_array();
-    for (size_t i = 0; i < bx_results_size(res); i++)
-        json_array_append_new(hits, render_hit(res, i, &opt, 0));
+    bl_buf hits;
+    bl_buf_init(&hits, out->cap);
+    int rc = render_hits(res, &opt, 0, &hits);
     bx_results_free(res);
-    return dump_into(json_pack("{s:s,s:o}", "id", id, "hits", hits), out, err);
+    json_t *o = json_pack("{s:s}", "id", id);
+    if (rc == 0 && o)
+        rc = dump_with_hits(o, &hits, NULL, out, err);
+    else {
+        json_decref(o);
+        bq_error_set(err, 500, "internal", "", "response too large or out of memory");
+        rc = -1;
+    }
+    bl_buf_release(&hits);
+    return rc;
 }
 
 int bq_suggest(bx_reader *r, const bq_params *p, int opensearch, bl_buf *out, bq_error *err)

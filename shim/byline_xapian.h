@@ -23,7 +23,10 @@
  *           XSRC<source>, L<lang>, D<YYYYMMDD>, M<YYYYMM>, Y<YYYY>, and unprefixed text terms
  *           (title, summary and body, stemmed in the article's language, with positions).
  *   values: see BX_SLOT_* below.
- *   data:   the article's stored fields as one JSON object.
+ *   data:   the stored record, three parts joined by newlines: the fields every search result
+ *           shows as one compact JSON object, the article's other fields except its body as
+ *           another, then the body text as it is (see bx_record). A result needs only the
+ *           first part and the body for its snippet, and no JSON parsing for either.
  */
 #ifndef BYLINE_XAPIAN_H
 #define BYLINE_XAPIAN_H
@@ -119,7 +122,8 @@ typedef struct bx_article {
     const char *lang; /* a code resolved by bx_lang_resolve_z, or NULL for unstemmed text */
     int has_date;
     int64_t date;     /* seconds since 1970-01-01 UTC; read only when has_date */
-    const char *data; /* the stored JSON object returned with results */
+    const char *data; /* the stored fields except the body: two compact JSON objects joined by
+                       * a newline, the fields results show and then the others (bx_record) */
     size_t data_len;
 } bx_article;
 
@@ -249,10 +253,23 @@ const char *bx_reader_errmsg(const bx_reader *r);
 /* Closes the reader. Accepts NULL. */
 void bx_reader_close(bx_reader *r);
 
-/* Fetches the stored JSON of the article with this id. On success sets *json to a malloc'd
- * NUL-terminated string (free with bx_free) and *len to its length. BX_ERR_NOT_FOUND when
- * there is no such article. */
+/* Fetches the stored record of the article with this id (see bx_record_split). On success
+ * sets *json to a malloc'd NUL-terminated string (free with bx_free) and *len to its length.
+ * BX_ERR_NOT_FOUND when there is no such article. */
 bx_status bx_reader_get(bx_reader *r, const char *id, size_t id_len, char **json, size_t *len);
+
+/* The parts of a stored record (bx_reader_get, bx_results_data), borrowed from it. */
+typedef struct bx_record {
+    const char *hit; /* the fields every result shows, one JSON object */
+    size_t hit_len;
+    const char *more; /* the other fields except the body, one JSON object ("{}" when none) */
+    size_t more_len;
+    const char *body; /* the body text (empty when the article has none) */
+    size_t body_len;
+} bx_record;
+
+/* Splits a stored record into its parts. */
+void bx_record_split(const char *rec, size_t len, bx_record *out);
 
 /* Counts per distinct value of a value slot over the whole index; set-valued slots
  * (categories, authors) are split. Handed out as a bx_counts (see below). */

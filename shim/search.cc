@@ -177,8 +177,10 @@ std::string correct_spelling(const Xapian::Database &db, const Xapian::Stem &ste
     size_t copied = 0;
     bx_for_each_word(text, [&](size_t start, size_t end, const std::string &lower) {
         std::string word = text.substr(start, end - start);
-        if (lower.size() > 2 && correctable(text, start, end, word) && !known_spelling(db, lower) &&
-            !db.term_exists(stem(lower))) {
+        // The term lookup goes first: it is cheaper than the spelling table, and nearly
+        // every word of a query is in the index.
+        if (lower.size() > 2 && correctable(text, start, end, word) &&
+            !db.term_exists(stem(lower)) && !known_spelling(db, lower)) {
             std::string better = db.get_spelling_suggestion(lower);
             if (!better.empty()) {
                 out.append(text, copied, start - copied);
@@ -199,7 +201,7 @@ bool is_plain_term(const std::string &t)
 }
 
 const size_t SNIPPET_SCAN = 64 * 1024;      // bytes of an article a snippet is looked for in
-const Xapian::doccount RESCORE_WINDOW = 30; // top hits re-ranked by word proximity
+const Xapian::doccount RESCORE_WINDOW = 10; // top hits re-ranked by word proximity
 const double PROXIMITY_SHARE = 0.25;        // adjacent words add this share of the top score
 const size_t MAX_POSITIONS = 256;           // positions read per word and hit
 
@@ -593,6 +595,21 @@ extern "C" bx_status bx_search(bx_reader *r, const bx_search_spec *s, bx_results
     }
 }
 
+extern "C" void bx_record_split(const char *rec, size_t len, bx_record *out)
+{
+    static const char empty_object[] = "{}";
+    const char *end = rec ? rec + len : rec;
+    const char *nl1 = rec ? static_cast<const char *>(memchr(rec, '\n', len)) : nullptr;
+    const char *nl2 =
+        nl1 ? static_cast<const char *>(memchr(nl1 + 1, '\n', end - nl1 - 1)) : nullptr;
+    out->hit = rec;
+    out->hit_len = nl1 ? static_cast<size_t>(nl1 - rec) : len;
+    out->more = nl2 ? nl1 + 1 : empty_object;
+    out->more_len = nl2 ? static_cast<size_t>(nl2 - nl1 - 1) : 2;
+    out->body = nl2 ? nl2 + 1 : end;
+    out->body_len = nl2 ? static_cast<size_t>(end - nl2 - 1) : 0;
+}
+
 extern "C" uint64_t bx_results_total(const bx_results *res, int *exact)
 {
     if (exact)
@@ -657,21 +674,30 @@ struct Word {
     bool match;
 };
 
-// Splits text into words (Xapian's notion of word characters), marking those whose lower-case
-// or stemmed form is a query term.
-std::vector<Word> split_words(const std::string &text, const Xapian::Stem &stem,
-                              const std::set<std::string> &terms)
+// Splits the n bytes at text into words (Xapian's notion of word characters), marking those
+// whose lower-case or stemmed form is a query term.
+std::vector<Word> split_words(const char *text, size_t n, const Xapian::Stem &stem,
+                              const std::set<std::string> &terms,
+                              std::unordered_map<std::string, bool> &seen)
 {
     std::vector<Word> words;
-    bool first_bytes[256] = { false };
-    for (const std::string &t : terms)
-        if (!t.empty())
-            first_bytes[static_cast<unsigned char>(t[0])] = true;
-    std::unordered_map<std::string, bool> seen;
-    bx_for_each_word(text, [&](size_t start, size_t end, const std::string &lower) {
-        // A stem begins as its word does; only words that could match are stemmed, once.
+    // A stem begins as its word does: only words starting as some term starts are looked at
+    // (lower-cased and stemmed), each distinct one once per search (`seen`).
+    bool first_ascii[128] = { false };
+    bool non_ascii = false;
+    for (const std::string &t : terms) {
+        if (t.empty())
+            continue;
+        unsigned char c = static_cast<unsigned char>(t[0]);
+        if (c < 0x80)
+            first_ascii[c] = true;
+        else
+            non_ascii = true;
+    }
+    auto want = [&](unsigned cp) { return cp < 0x80 ? first_ascii[cp] : non_ascii; };
+    bx_for_each_word(text, n, want, [&](size_t start, size_t end, const std::string &lower) {
         bool match = false;
-        if (first_bytes[static_cast<unsigned char>(lower[0])]) {
+        if (!lower.empty()) {
             auto hit = seen.find(lower);
             if (hit == seen.end())
                 hit = seen.emplace(lower, terms.count(lower) || terms.count(stem(lower))).first;
@@ -770,7 +796,8 @@ extern "C" char *bx_results_snippet(bx_results *res, const char *text, size_t le
                 len--;
         }
         std::string t(text, len);
-        std::vector<Word> words = split_words(t, res->stem, res->snippet_terms);
+        std::vector<Word> words =
+            split_words(t.data(), t.size(), res->stem, res->snippet_terms, res->snippet_words);
         std::string out;
         if (!words.empty()) {
             size_t first = 0, last = words.size();

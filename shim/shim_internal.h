@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <unordered_map>
 #include <vector>
 
 // Turns the exception being handled into a status and a message that begins with `what`.
@@ -41,13 +42,16 @@ inline Xapian::Query match_all()
     return Xapian::Query(std::string());
 }
 
-// Calls fn(start, end, lower) for each word of text: a run of Xapian's word characters, given
-// by its byte offsets and lower-cased. ASCII is handled without Unicode table lookups.
-template <class Fn> void bx_for_each_word(const std::string &text, Fn fn)
+// Calls fn(start, end, lower) for each word of the n bytes at text: a run of Xapian's word
+// characters, given by its byte offsets and lower-cased. want(c) is asked with the lower-cased
+// first character of each word; when it says no, the word is not lower-cased and fn gets an
+// empty string (for callers that look only at some words). ASCII is handled without Unicode
+// table lookups.
+template <class Want, class Fn> void bx_for_each_word(const char *text, size_t n, Want want, Fn fn)
 {
     std::string lower;
-    size_t start = 0, pos = 0, n = text.size();
-    bool in_word = false;
+    size_t start = 0, pos = 0;
+    bool in_word = false, keep = false;
     while (pos <= n) {
         bool wordchar = false;
         size_t len = 1;
@@ -59,10 +63,10 @@ template <class Fn> void bx_for_each_word(const std::string &text, Fn fn)
                            (c >= '0' && c <= '9') || c == '_';
                 cp = c >= 'A' && c <= 'Z' ? c + 32 : c;
             } else {
-                Xapian::Utf8Iterator it(text.data() + pos, n - pos);
+                Xapian::Utf8Iterator it(text + pos, n - pos);
                 cp = *it;
                 ++it;
-                len = static_cast<size_t>(it.raw() - (text.data() + pos));
+                len = static_cast<size_t>(it.raw() - (text + pos));
                 if (len == 0)
                     len = 1;
                 wordchar = Xapian::Unicode::is_wordchar(cp);
@@ -74,8 +78,11 @@ template <class Fn> void bx_for_each_word(const std::string &text, Fn fn)
                 start = pos;
                 lower.clear();
                 in_word = true;
+                keep = want(cp);
             }
-            if (cp < 0x80)
+            if (!keep)
+                ;
+            else if (cp < 0x80)
                 lower += static_cast<char>(cp);
             else
                 Xapian::Unicode::append_utf8(lower, cp);
@@ -87,6 +94,12 @@ template <class Fn> void bx_for_each_word(const std::string &text, Fn fn)
             break;
         pos += len;
     }
+}
+
+template <class Fn> void bx_for_each_word(const std::string &text, Fn fn)
+{
+    bx_for_each_word(
+        text.data(), text.size(), [](unsigned) { return true; }, fn);
 }
 
 // Lower-cases UTF-8 text with Xapian's Unicode tables.
@@ -161,6 +174,7 @@ struct bx_results {
     Xapian::Database db;
     Xapian::Query query; // the query as matched, for snippets
     std::set<std::string> snippet_terms;
+    std::unordered_map<std::string, bool> snippet_words; // word -> whether it matches a term
     bool snippet_ready = false;
     Xapian::MSet mset;
     Xapian::Stem stem;

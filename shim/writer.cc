@@ -156,7 +156,15 @@ Xapian::Document build_document(bx_writer *w, const bx_article *a)
     std::string key = story_key(title, stem, a);
     if (!key.empty())
         doc.add_value(BX_SLOT_STORY, key);
-    doc.set_data(str(a->data, a->data_len));
+    // The stored record (see bx_record): the two JSON parts, then the body.
+    std::string data = str(a->data, a->data_len);
+    if (data.empty())
+        data = "{}";
+    if (data.find('\n') == std::string::npos)
+        data += "\n{}";
+    data += '\n';
+    data += str(a->body, a->body_len);
+    doc.set_data(data);
     return doc;
 }
 

@@ -12,7 +12,7 @@ static int usage(void)
     fputs("usage: query_tool DB search [--lang L] [--limit N] QUERY   (ids of hits)\n"
           "       query_tool DB total QUERY                         (number of matches)\n"
           "       query_tool DB facet category|source|lang QUERY     (value count lines)\n"
-          "       query_tool DB get ID                              (stored JSON)\n",
+          "       query_tool DB get ID                              (stored record)\n",
           stderr);
     return 2;
 }
@@ -22,7 +22,9 @@ static int print_ids(bx_results *res)
     for (size_t i = 0; i < bx_results_size(res); i++) {
         size_t len;
         const char *d = bx_results_data(res, i, &len);
-        json_t *o = json_loadb(d, len, 0, NULL);
+        bx_record rec;
+        bx_record_split(d, len, &rec);
+        json_t *o = json_loadb(rec.hit, rec.hit_len, 0, NULL);
         const char *id = json_string_value(json_object_get(o, "id"));
         printf("%s\n", id ? id : "?");
         json_decref(o);
@@ -49,11 +51,29 @@ int main(int argc, char **argv)
     int i = 3;
     unsigned facet = 0;
     if (strcmp(cmd, "get") == 0) {
-        char *json = NULL;
-        int rc = bx_reader_get(r, argv[3], strlen(argv[3]), &json, NULL) == BX_OK ? 0 : 1;
-        if (json)
-            printf("%s\n", json);
-        bx_free(json);
+        char *data = NULL;
+        size_t len = 0;
+        int rc = bx_reader_get(r, argv[3], strlen(argv[3]), &data, &len) == BX_OK ? 0 : 1;
+        if (data) {
+            /* The stored record as one JSON object: both field parts and the body. */
+            bx_record rec;
+            bx_record_split(data, len, &rec);
+            json_t *o = json_loadb(rec.hit, rec.hit_len, 0, NULL);
+            json_t *more = json_loadb(rec.more, rec.more_len, 0, NULL);
+            const char *key;
+            json_t *v;
+            void *tmp;
+            json_object_foreach_safe(o, tmp, key, v) if (json_is_null(v)) json_object_del(o, key);
+            json_object_update(o, more);
+            if (rec.body_len)
+                json_object_set_new(o, "body", json_stringn(rec.body, rec.body_len));
+            char *text = json_dumps(o, JSON_COMPACT);
+            printf("%s\n", text ? text : "null");
+            free(text);
+            json_decref(o);
+            json_decref(more);
+        }
+        bx_free(data);
         bx_reader_close(r);
         return rc;
     }

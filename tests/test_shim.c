@@ -88,7 +88,9 @@ static int search_ids(bx_reader *r, bx_search_spec *spec, char out[][64], int ma
     for (size_t i = 0; i < bx_results_size(res) && n < max; i++) {
         size_t len;
         const char *d = bx_results_data(res, i, &len);
-        snprintf(out[n++], 64, "%s", d);
+        bx_record rec;
+        bx_record_split(d, len, &rec);
+        snprintf(out[n++], 64, "%.*s", (int)rec.hit_len, rec.hit);
     }
     bx_results_free(res);
     return n;
@@ -254,7 +256,25 @@ static void test_write_and_search(void)
     char *json = NULL;
     size_t len = 0;
     CHECK_INT(bx_reader_get(r, "b1", 2, &json, &len), BX_OK);
-    CHECK_STR(json, "{\"id\":\"b1\"}");
+    /* The stored record: the JSON parts, then the body as it is. */
+    CHECK_STR(json, "{\"id\":\"b1\"}\n{}\nDas Haus wurde verkauft.");
+    {
+        bx_record rec;
+        bx_record_split(json, len, &rec);
+        CHECK_INT(rec.hit_len, 11);
+        CHECK(memcmp(rec.more, "{}", 2) == 0 && rec.more_len == 2);
+        CHECK_INT(rec.body_len, strlen("Das Haus wurde verkauft."));
+        CHECK(memcmp(rec.body, "Das Haus", 8) == 0);
+        const char *two = "{\"id\":\"x\"}\n{\"k\":1}\nline one\nline two";
+        bx_record_split(two, strlen(two), &rec);
+        CHECK_INT(rec.hit_len, 10);
+        CHECK_INT(rec.more_len, 7);
+        CHECK_INT(rec.body_len, strlen("line one\nline two"));
+        bx_record_split("{}", 2, &rec); /* only the first part */
+        CHECK_INT(rec.hit_len, 2);
+        CHECK_INT(rec.more_len, 2);
+        CHECK_INT(rec.body_len, 0);
+    }
     bx_free(json);
     CHECK_INT(bx_reader_get(r, "zz", 2, &json, &len), BX_ERR_NOT_FOUND);
 

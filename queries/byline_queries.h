@@ -74,6 +74,13 @@ typedef struct bq_request {
     int match_all;
 } bq_request;
 
+/* Checks a request target as it came over the wire ("/search?q=rail%20strike"), before anything
+ * decodes it: every '%' in the path and the query string begins two hex digits, and the decoded
+ * path and every decoded parameter name and value is UTF-8 without NUL bytes ('+' is a space in
+ * the query). Returns 0, or -1 with a 400 error: "invalid_path", or "invalid_parameter" naming
+ * the parameter ("" when its name itself is bad). */
+int bq_check_target(const char *target, size_t len, bq_error *err);
+
 /* Validates parameters into a request for /search. Returns 0, or -1 with err (status 400,
  * naming the parameter). Unknown parameters are refused, except those starting with '_'. */
 int bq_request_parse(bq_request *req, const bq_params *p, bq_error *err);

@@ -412,3 +412,101 @@ int bq_request_parse(bq_request *req, const bq_params *p, bq_error *err)
     }
     return 0;
 }
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)tolower((unsigned char)c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decodes percent-encoded s[0..len) into out (room for len + 1 bytes), '+' as a space when
+ * `plus` is set. Returns the decoded length, or -1 when a '%' does not begin two hex digits
+ * (its offset in s then in *bad_at). */
+static long percent_decode(const char *s, size_t len, int plus, char *out, size_t *bad_at)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '%') {
+            int hi = i + 1 < len ? hex_value(s[i + 1]) : -1;
+            int lo = i + 2 < len ? hex_value(s[i + 2]) : -1;
+            if (hi < 0 || lo < 0) {
+                *bad_at = i;
+                return -1;
+            }
+            out[n++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            out[n++] = plus && s[i] == '+' ? ' ' : s[i];
+        }
+    }
+    out[n] = '\0';
+    return (long)n;
+}
+
+/* Checks one "name=value" of a query string; buf has room for len + 1 bytes. */
+static int check_query_pair(const char *s, size_t len, char *buf, bq_error *err)
+{
+    const char *eq = memchr(s, '=', len);
+    size_t klen = eq ? (size_t)(eq - s) : len, bad = 0;
+    long n = percent_decode(s, klen, 1, buf, &bad);
+    if (n < 0 || !bl_utf8_valid(buf, (size_t)n, NULL)) {
+        bq_error_set(err, 400, "invalid_parameter", "",
+                     n < 0 ? "a parameter name has invalid percent-encoding: '%.3s'"
+                           : "a parameter name is not valid UTF-8%.0s",
+                     n < 0 ? s + bad : "");
+        return -1;
+    }
+    char name[sizeof err->param];
+    snprintf(name, sizeof name, "%s", buf);
+    if (!eq)
+        return 0;
+    const char *v = eq + 1;
+    n = percent_decode(v, len - klen - 1, 1, buf, &bad);
+    if (n < 0) {
+        bq_error_set(err, 400, "invalid_parameter", name,
+                     "parameter '%s' has invalid percent-encoding: '%.3s'", name, v + bad);
+        return -1;
+    }
+    if (memchr(buf, '\0', (size_t)n)) {
+        bq_error_set(err, 400, "invalid_parameter", name, "parameter '%s' holds a NUL byte", name);
+        return -1;
+    }
+    if (!bl_utf8_valid(buf, (size_t)n, NULL)) {
+        bq_error_set(err, 400, "invalid_parameter", name, "parameter '%s' is not valid UTF-8",
+                     name);
+        return -1;
+    }
+    return 0;
+}
+
+int bq_check_target(const char *target, size_t len, bq_error *err)
+{
+    char *buf = malloc(len + 1);
+    if (!buf) {
+        bq_error_set(err, 503, "out_of_memory", "", "cannot check the request: out of memory");
+        return -1;
+    }
+    const char *q = memchr(target, '?', len);
+    size_t plen = q ? (size_t)(q - target) : len, bad = 0;
+    long n = percent_decode(target, plen, 0, buf, &bad);
+    int rc = 0;
+    if (n < 0 || memchr(buf, '\0', (size_t)n) || !bl_utf8_valid(buf, (size_t)n, NULL)) {
+        bq_error_set(err, 400, "invalid_path", "",
+                     n < 0 ? "the path has invalid percent-encoding: '%.3s'"
+                           : "the path is not valid UTF-8 or holds a NUL byte%.0s",
+                     n < 0 ? target + bad : "");
+        rc = -1;
+    }
+    const char *p = q ? q + 1 : NULL, *end = target + len;
+    while (rc == 0 && p && p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        size_t plen2 = amp ? (size_t)(amp - p) : (size_t)(end - p);
+        if (plen2 && check_query_pair(p, plen2, buf, err) != 0)
+            rc = -1;
+        p = amp ? amp + 1 : NULL;
+    }
+    free(buf);
+    return rc;
+}

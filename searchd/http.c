@@ -34,6 +34,10 @@ typedef struct request {
     char path[256];
     bl_buf body;
     int body_too_large;
+    int started;       /* the access handler has seen this request */
+    size_t target_len; /* bytes of the request target as sent */
+    int bad_target;    /* the target failed bq_check_target: target_err says why */
+    bq_error target_err;
 } request;
 
 static const sd_config *config;
@@ -117,6 +121,22 @@ static enum MHD_Result send_status(struct MHD_Connection *c, request *rq, int st
     return send_error(c, rq, &err);
 }
 
+/* After a request failed while reading the index: a server-side failure (5xx) is logged with
+ * its details, which may name files, and the client gets a message without them; this thread
+ * opens the index anew on its next request. Client errors (4xx) pass unchanged. */
+static void reading_failed(const request *rq, bq_error *err)
+{
+    if (err->status < 500)
+        return;
+    fprintf(stderr, "byline-searchd: %s %s: %s\n", rq->method, rq->path, err->message);
+    sd_reader_failed();
+    char code[sizeof err->code];
+    snprintf(code, sizeof code, "%s", err->code);
+    bq_error_set(err, err->status, code, "", "%s",
+                 err->status == 503 ? "cannot read the index: try again shortly"
+                                    : "internal error: see the daemon's log");
+}
+
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                    size_t key_size, const char *value, size_t value_size)
 {
@@ -144,8 +164,8 @@ static enum MHD_Result handle_search(struct MHD_Connection *c, request *rq)
     int ok = 1;
     if (rq->is_post) {
         if (rq->body_too_large) {
-            bq_error_set(&err, 413, "body_too_large", "", "request body is larger than %u bytes",
-                         SD_MAX_BODY);
+            bq_error_set(&err, 413, "body_too_large", "", "request body is larger than %zu bytes",
+                         config->max_body);
             ok = 0;
         } else if (bq_params_from_json(&p, rq->body.data ? rq->body.data : "", rq->body.len,
                                        &err) != 0) {
@@ -163,8 +183,10 @@ static enum MHD_Result handle_search(struct MHD_Connection *c, request *rq)
         bq_options opt = { 0 };
         opt.default_lang = config->default_lang;
         opt.time_limit_ms = config->time_limit_ms;
-        if (bq_search(r, &req, &opt, &out, &err) != 0)
+        if (bq_search(r, &req, &opt, &out, &err) != 0) {
+            reading_failed(rq, &err);
             ok = 0;
+        }
     }
     ret = ok ? send_buf(c, rq, 200, JSON_TYPE, &out) : send_error(c, rq, &err);
     bl_buf_release(&out);
@@ -196,6 +218,8 @@ static enum MHD_Result handle_article(struct MHD_Connection *c, request *rq, con
     } else if (ok) {
         ok = bq_article(r, id, &out, &err) == 0;
     }
+    if (!ok && r)
+        reading_failed(rq, &err);
     enum MHD_Result ret = ok ? send_buf(c, rq, 200, JSON_TYPE, &out) : send_error(c, rq, &err);
     free(id);
     bq_params_release(&p);
@@ -215,6 +239,8 @@ static enum MHD_Result handle_suggest(struct MHD_Connection *c, request *rq, int
     query_params(c, &p);
     bx_reader *r = sd_reader(config, &err);
     int ok = r && bq_suggest(r, &p, opensearch, &out, &err) == 0;
+    if (!ok && r)
+        reading_failed(rq, &err);
     const char *type = opensearch ? "application/x-suggestions+json; charset=utf-8" : JSON_TYPE;
     enum MHD_Result ret = ok ? send_buf(c, rq, 200, type, &out) : send_error(c, rq, &err);
     bq_params_release(&p);
@@ -229,11 +255,11 @@ static enum MHD_Result handle_health(struct MHD_Connection *c, request *rq)
     bl_buf out;
     bl_buf_init(&out, 4096);
     if (!r) {
-        /* {"status": "unavailable", "error": {"code", "message", "param"}} */
+        /* {"status": "unavailable", "reason": "missing", "error": {"code", "message", "param"}} */
         bq_error_json(&err, &out);
         bl_buf reply;
         bl_buf_init(&reply, 8192);
-        bl_buf_puts(&reply, "{\"status\":\"unavailable\",");
+        bl_buf_printf(&reply, "{\"status\":\"unavailable\",\"reason\":\"%s\",", sd_reader_reason());
         bl_buf_append(&reply, out.data + 1, out.len - 1);
         bl_buf_puts(&reply, "\n");
         bl_buf_release(&out);
@@ -364,6 +390,7 @@ static enum MHD_Result handle_preflight(struct MHD_Connection *c, request *rq)
     if (!resp)
         return MHD_NO;
     add_cors(c, resp);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Access-Control-Allow-Methods",
                             rq->route == SD_ROUTE_SEARCH ? "GET, POST, OPTIONS" : "GET, OPTIONS");
     MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Content-Type");
@@ -401,6 +428,8 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, request *rq, const cha
                                 const char *method)
 {
     int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    if (rq->bad_target)
+        return send_error(c, rq, &rq->target_err);
     if (strcmp(method, "OPTIONS") == 0 && rq->route != SD_ROUTE_OTHER) {
         enum MHD_Result ret = handle_preflight(c, rq);
         rq->route = SD_ROUTE_PREFLIGHT;
@@ -432,6 +461,60 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, request *rq, const cha
     }
 }
 
+/* libmicrohttpd's first look at a request: its target exactly as sent, before it decodes the
+ * path and the parameters (keeping invalid escapes as they are). Returns the per-request state,
+ * which the access handler fills in and on_completed frees. */
+static void *on_target(void *cls, const char *target, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    request *rq = calloc(1, sizeof *rq);
+    if (!rq)
+        return NULL;
+    rq->t0 = now_ms();
+    rq->target_len = strlen(target);
+    if (rq->target_len <= config->max_url &&
+        bq_check_target(target, rq->target_len, &rq->target_err) != 0)
+        rq->bad_target = 1;
+    return rq;
+}
+
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    (void)key;
+    (void)value;
+    *(size_t *)cls += key_size + value_size + 4; /* "key: value\r\n" */
+    return MHD_YES;
+}
+
+/* The size limits, checked once the request line and headers are in: 414 for a long target,
+ * 431 for large headers, 413 for a declared body over the limit (refused before it is read).
+ * Returns 0 when the request is within them, else the status with err set. */
+static int size_refusal(struct MHD_Connection *c, const request *rq, bq_error *err)
+{
+    if (rq->target_len > config->max_url) {
+        bq_error_set(err, 414, "uri_too_long", "", "request target is longer than %zu bytes",
+                     config->max_url);
+        return 414;
+    }
+    size_t header_bytes = 0;
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, add_header_size, &header_bytes);
+    if (header_bytes > config->max_headers) {
+        bq_error_set(err, 431, "headers_too_large", "", "request headers are larger than %zu bytes",
+                     config->max_headers);
+        return 431;
+    }
+    const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    if (length && strtoull(length, NULL, 10) > config->max_body) {
+        bq_error_set(err, 413, "body_too_large", "", "request body is larger than %zu bytes",
+                     config->max_body);
+        return 413;
+    }
+    return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -440,18 +523,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)version;
     request *rq = *con_cls;
     if (!rq) {
-        /* First call: only set up. Answering on a later call keeps the connection alive. */
         rq = calloc(1, sizeof *rq);
         if (!rq)
             return MHD_NO;
         rq->t0 = now_ms();
+        *con_cls = rq;
+    }
+    if (!rq->started) {
+        /* First call: only set up. Answering on a later call keeps the connection alive; a
+         * request over the size limits is answered now, and its connection closed. */
+        rq->started = 1;
         rq->route = sd_route_of(url);
         rq->is_post = strcmp(method, "POST") == 0;
         snprintf(rq->method, sizeof rq->method, "%s", method);
         snprintf(rq->path, sizeof rq->path, "%s", url);
-        bl_buf_init(&rq->body, SD_MAX_BODY);
+        bl_buf_init(&rq->body, config->max_body);
         atomic_fetch_add(&in_flight, 1);
-        *con_cls = rq;
+        bq_error err;
+        if (size_refusal(c, rq, &err) != 0)
+            return send_error(c, rq, &err);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -471,6 +561,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     request *rq = *con_cls;
     if (!rq)
         return;
+    *con_cls = NULL;
+    if (!rq->started) { /* refused by libmicrohttpd before the access handler saw it */
+        free(rq);
+        return;
+    }
     double ms = now_ms() - rq->t0;
     sd_metrics_record(rq->route, rq->status, ms);
     if (config->access_log) {
@@ -488,7 +583,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     }
     bl_buf_release(&rq->body);
     free(rq);
-    *con_cls = NULL;
     atomic_fetch_sub(&in_flight, 1);
 }
 
@@ -510,14 +604,20 @@ int sd_serve(const sd_config *cfg, const char *port_file)
         fprintf(stderr, "byline-searchd: bad --bind address '%s'\n", cfg->bind);
         return 2;
     }
+    /* Room for the request line and headers at their limits: past it libmicrohttpd answers 414
+     * or 431 itself. */
+    size_t memory = cfg->max_url + cfg->max_headers + 16 * 1024;
+    if (memory < 64 * 1024)
+        memory = 64 * 1024;
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO,
         (uint16_t)cfg->port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)2048, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        cfg->per_ip_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        on_completed, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_target, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "byline-searchd: cannot listen on %s:%u\n", cfg->bind, cfg->port);
         return 1;

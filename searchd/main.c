@@ -29,6 +29,12 @@ static const char usage_text[] =
     "                           (default: 2000; 0 for none)\n"
     "      --remote-timeout MS  connect and read timeout for tcp:// shards (default: 10000)\n"
     "      --per-ip-limit N     connections from one address (default: 512)\n"
+    "      --max-connections N  connections in all (default: 2048)\n"
+    "      --connection-timeout S  close a connection idle for S seconds (default: 30)\n"
+    "      --max-url BYTES      longest request target, path and query: 414 beyond\n"
+    "                           (default: 8192)\n"
+    "      --max-headers BYTES  request headers in all: 431 beyond (default: 16384)\n"
+    "      --max-body BYTES     largest POST /search body: 413 beyond (default: 65536)\n"
     "      --port-file FILE     write the port listened on into FILE\n"
     "  -h, --help               show this help\n"
     "  -V, --version            show the version\n"
@@ -47,7 +53,20 @@ static int parse_number(const char *opt, const char *v, long min, long max, long
 
 int main(int argc, char **argv)
 {
-    enum { O_CORS = 256, O_LOG, O_LANG, O_TIME, O_REMOTE, O_PERIP, O_PORTFILE };
+    enum {
+        O_CORS = 256,
+        O_LOG,
+        O_LANG,
+        O_TIME,
+        O_REMOTE,
+        O_PERIP,
+        O_PORTFILE,
+        O_MAXCONN,
+        O_CONNTIMEOUT,
+        O_MAXURL,
+        O_MAXHEADERS,
+        O_MAXBODY
+    };
     static const struct option longopts[] = {
         { "db", required_argument, NULL, 'd' },
         { "port", required_argument, NULL, 'p' },
@@ -60,6 +79,11 @@ int main(int argc, char **argv)
         { "remote-timeout", required_argument, NULL, O_REMOTE },
         { "per-ip-limit", required_argument, NULL, O_PERIP },
         { "port-file", required_argument, NULL, O_PORTFILE },
+        { "max-connections", required_argument, NULL, O_MAXCONN },
+        { "connection-timeout", required_argument, NULL, O_CONNTIMEOUT },
+        { "max-url", required_argument, NULL, O_MAXURL },
+        { "max-headers", required_argument, NULL, O_MAXHEADERS },
+        { "max-body", required_argument, NULL, O_MAXBODY },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -75,6 +99,11 @@ int main(int argc, char **argv)
     cfg.time_limit_ms = 2000;
     cfg.timeout_ms = 10000;
     cfg.per_ip_limit = 512;
+    cfg.max_connections = 2048;
+    cfg.connection_timeout_s = 30;
+    cfg.max_url = SD_MAX_URL;
+    cfg.max_headers = SD_MAX_HEADERS;
+    cfg.max_body = SD_MAX_BODY;
     const char *port_file = NULL;
     const char *log_path = NULL;
     long n;
@@ -132,6 +161,31 @@ int main(int argc, char **argv)
             break;
         case O_PORTFILE:
             port_file = optarg;
+            break;
+        case O_MAXCONN:
+            if (parse_number("--max-connections", optarg, 1, 100000, &n) != 0)
+                return 2;
+            cfg.max_connections = (unsigned)n;
+            break;
+        case O_CONNTIMEOUT:
+            if (parse_number("--connection-timeout", optarg, 1, 3600, &n) != 0)
+                return 2;
+            cfg.connection_timeout_s = (unsigned)n;
+            break;
+        case O_MAXURL:
+            if (parse_number("--max-url", optarg, 256, 1 << 20, &n) != 0)
+                return 2;
+            cfg.max_url = (size_t)n;
+            break;
+        case O_MAXHEADERS:
+            if (parse_number("--max-headers", optarg, 1024, 1 << 20, &n) != 0)
+                return 2;
+            cfg.max_headers = (size_t)n;
+            break;
+        case O_MAXBODY:
+            if (parse_number("--max-body", optarg, 1024, 64 << 20, &n) != 0)
+                return 2;
+            cfg.max_body = (size_t)n;
             break;
         case 'h':
             fputs(usage_text, stdout);

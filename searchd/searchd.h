@@ -10,7 +10,9 @@
 
 #define SD_MAX_DBS     64
 #define SD_MAX_ORIGINS 32
-#define SD_MAX_BODY    (64u * 1024) /* largest POST body */
+#define SD_MAX_BODY    (64u * 1024) /* largest POST body (default of --max-body) */
+#define SD_MAX_URL     (8u * 1024)  /* longest request target, path and query (--max-url) */
+#define SD_MAX_HEADERS (16u * 1024) /* request header bytes, all lines (--max-headers) */
 
 typedef struct sd_config {
     const char *dbs[SD_MAX_DBS];
@@ -25,13 +27,26 @@ typedef struct sd_config {
     unsigned time_limit_ms;
     unsigned timeout_ms; /* remote shards */
     unsigned per_ip_limit;
+    unsigned connection_timeout_s; /* close a connection idle this long */
+    unsigned max_connections;
+    size_t max_url, max_headers, max_body; /* bytes; larger requests get 414, 431, 413 */
 } sd_config;
 
 /* ---- Readers: one per worker thread ---- */
 
 /* Returns this thread's reader, opening it or picking up new commits as needed (at most every
- * 200 ms). Returns NULL with a 503 error when the index cannot be opened. */
+ * 200 ms), and opening it anew when a path names another folder or file than before (an index
+ * swapped in by a rename). Returns NULL with a 503 error when the index cannot be opened; the
+ * message says why in a word and names no files (the details go to standard error). */
 bx_reader *sd_reader(const sd_config *cfg, bq_error *err);
+
+/* Why this thread's last sd_reader() failed, in a word: "missing", "unreadable", "damaged",
+ * "unsupported", "unreachable" (a remote part) or "unavailable". Static; never NULL. */
+const char *sd_reader_reason(void);
+
+/* Tells this thread's reader that reading it failed (a damaged or vanished index): the next
+ * sd_reader() opens the index anew. */
+void sd_reader_failed(void);
 
 /* Closes every thread's reader (at shutdown, after the HTTP threads have stopped). */
 void sd_readers_close_all(void);

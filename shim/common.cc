@@ -11,6 +11,14 @@
 #include <stdexcept>
 #include <strings.h>
 
+// A Xapian error's message, with the system's reason when it has one ("Error writing block 158
+// (No space left on device)").
+static std::string with_reason(const Xapian::Error &e)
+{
+    const char *reason = e.get_error_string();
+    return reason ? e.get_msg() + " (" + reason + ")" : e.get_msg();
+}
+
 bx_status bx_status_from_exception(const std::string &what, std::string &msg)
 {
     try {
@@ -31,7 +39,7 @@ bx_status bx_status_from_exception(const std::string &what, std::string &msg)
         msg = what + ": unsupported index format: " + e.get_msg();
         return BX_ERR_OPENING;
     } catch (const Xapian::DatabaseOpeningError &e) {
-        msg = what + ": " + e.get_msg();
+        msg = what + ": " + with_reason(e);
         return BX_ERR_OPENING;
     } catch (const Xapian::QueryParserError &e) {
         msg = what + ": " + e.get_msg();
@@ -52,7 +60,7 @@ bx_status bx_status_from_exception(const std::string &what, std::string &msg)
               " failed: " + e.get_msg();
         return BX_ERR_NETWORK;
     } catch (const Xapian::DatabaseError &e) {
-        msg = what + ": " + e.get_msg();
+        msg = what + ": " + with_reason(e);
         if (!e.get_error_string() && e.get_msg().find("corrupt") != std::string::npos)
             return BX_ERR_CORRUPT;
         return BX_ERR_IO;

@@ -7,7 +7,7 @@ set -eu
 # brings llvm-symbolizer for readable sanitizer reports.
 PACKAGES="build-essential cmake pkg-config clang clang-format libclang-rt-dev llvm
 libxapian-dev xapian-tools libstemmer-dev libmicrohttpd-dev libjansson-dev zlib1g-dev
-libcurl4-openssl-dev curl jq libcsv-dev libxml2-dev
+libcurl4-openssl-dev curl jq libcsv-dev libxml2-dev wrk python3 util-linux
 chromium fonts-dejavu-core nodejs"
 # The browser tests run on Node.js with npm; some Node.js builds (NodeSource's) bring their own
 # npm and conflict with Debian's package, so ask for npm only when there is none.

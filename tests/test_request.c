@@ -216,6 +216,55 @@ static void test_durations_and_errors(void)
     CHECK_INT(err.status, 503);
 }
 
+/* Checks a raw request target: 0 when valid, else the status, parameter and message. */
+static void check_target(const char *target, int want_ok, const char *param, const char *text,
+                         int line)
+{
+    bq_error err;
+    memset(&err, 0, sizeof err);
+    int rc = bq_check_target(target, strlen(target), &err);
+    if (want_ok ? rc != 0 : rc == 0) {
+        fprintf(stderr, "test_request.c:%d: '%s': %s\n", line, target,
+                want_ok ? err.message : "accepted, expected a 400");
+        test_failures++;
+        return;
+    }
+    if (!want_ok &&
+        (err.status != 400 || strcmp(err.param, param) != 0 || !strstr(err.message, text))) {
+        fprintf(stderr,
+                "test_request.c:%d: '%s': %d param '%s' message '%s', expected 400 '%s' / '%s'\n",
+                line, target, err.status, err.param, err.message, param, text);
+        test_failures++;
+    }
+}
+
+static void test_raw_targets(void)
+{
+    check_target("/search", 1, "", "", __LINE__);
+    check_target("/search?", 1, "", "", __LINE__);
+    check_target("/search?q=rail+strike&limit=5&&x", 1, "", "", __LINE__);
+    check_target("/search?q=H%C3%A4user%20%2B%2b", 1, "", "", __LINE__);
+    check_target("/articles/wire%2F2024%2F7", 1, "", "", __LINE__);
+    check_target("/%2e%2e/%2e%2e/etc/passwd", 1, "", "", __LINE__); /* valid: routing says 404 */
+    check_target("/search?q=%zz", 0, "q", "invalid percent-encoding: '%zz'", __LINE__);
+    check_target("/search?q=50%", 0, "q", "invalid percent-encoding: '%'", __LINE__);
+    check_target("/search?q=%4", 0, "q", "invalid percent-encoding: '%4'", __LINE__);
+    check_target("/search?limit=5&q=%4g", 0, "q", "invalid percent-encoding", __LINE__);
+    check_target("/search?q=%C3%28", 0, "q", "not valid UTF-8", __LINE__);
+    check_target("/search?q=%ED%A0%80", 0, "q", "not valid UTF-8", __LINE__); /* a surrogate */
+    check_target("/search?q=%C0%AF", 0, "q", "not valid UTF-8", __LINE__);    /* overlong '/' */
+    check_target("/search?q=a%00b", 0, "q", "NUL byte", __LINE__);
+    check_target("/search?q=\xff", 0, "q", "not valid UTF-8", __LINE__);
+    check_target("/search?%zz=1", 0, "", "parameter name has invalid percent-encoding", __LINE__);
+    check_target("/search?%FF=1", 0, "", "parameter name is not valid UTF-8", __LINE__);
+    check_target("/art%zzicles/x", 0, "", "path has invalid percent-encoding", __LINE__);
+    check_target("/articles/%FF", 0, "", "path is not valid UTF-8", __LINE__);
+    check_target("/articles/%00", 0, "", "path is not valid UTF-8", __LINE__);
+    /* A long parameter name is cut to fit err.param. */
+    check_target("/search?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=%zz", 0,
+                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "invalid percent-encoding", __LINE__);
+}
+
 int main(void)
 {
     bq_params_init(&params);
@@ -224,6 +273,7 @@ int main(void)
     test_invalid();
     test_json_body();
     test_durations_and_errors();
+    test_raw_targets();
     bq_params_release(&params);
     return test_report("test_request");
 }

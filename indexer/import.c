@@ -169,33 +169,47 @@ int ix_import(const char *path, const ix_import_opts *o, ix_sink *sink, char *er
 
 /* ---- JSON Lines ---------------------------------------------------------------------- */
 
-/* Reads the next line into b (without its newline). Returns 1 with a line, 0 at the end, -1 on
- * a read error. Sets *too_long when the line was longer than the cap (b holds its start). */
-static int read_line(gzFile f, bl_buf *b, int *too_long)
+/* A gzip or plain file read in blocks and cut into lines. */
+typedef struct line_reader {
+    gzFile f;
+    size_t pos, len;
+    char block[65536];
+} line_reader;
+
+/* Reads the next line into b (without its newline or trailing carriage returns), NUL bytes
+ * included. Returns 1 with a line, 0 at the end, -1 on a read error. Sets *too_long when the
+ * line was longer than the cap (b holds its start). */
+static int read_line(line_reader *lr, bl_buf *b, int *too_long)
 {
-    char chunk[65536];
     bl_buf_reset(b);
     *too_long = 0;
     int got = 0;
     for (;;) {
-        if (!gzgets(f, chunk, sizeof chunk)) {
-            int e = 0;
-            gzerror(f, &e);
-            if (e != Z_OK) /* Z_BUF_ERROR: a gzip file cut short */
-                return -1;
-            return got;
+        if (lr->pos == lr->len) {
+            int n = gzread(lr->f, lr->block, sizeof lr->block);
+            if (n <= 0) {
+                int e = 0;
+                gzerror(lr->f, &e);
+                if (n < 0 || e != Z_OK) /* Z_BUF_ERROR: a gzip file cut short */
+                    return -1;
+                break;
+            }
+            lr->pos = 0;
+            lr->len = (size_t)n;
         }
         got = 1;
-        size_t n = strlen(chunk);
-        int done = n > 0 && chunk[n - 1] == '\n';
-        if (!*too_long && bl_buf_append(b, chunk, n) != 0)
+        const char *start = lr->block + lr->pos;
+        const char *nl = memchr(start, '\n', lr->len - lr->pos);
+        size_t n = nl ? (size_t)(nl - start) : lr->len - lr->pos;
+        if (!*too_long && bl_buf_append(b, start, n) != 0)
             *too_long = 1;
-        if (done)
+        lr->pos += nl ? n + 1 : n;
+        if (nl)
             break;
     }
-    while (b->len > 0 && (b->data[b->len - 1] == '\n' || b->data[b->len - 1] == '\r'))
+    while (b->len > 0 && b->data[b->len - 1] == '\r')
         b->data[--b->len] = '\0';
-    return 1;
+    return got;
 }
 
 static int blank(const char *s, size_t n)
@@ -279,12 +293,19 @@ int ix_import_jsonl(const char *path, ix_sink *sink, char *err, size_t errlen)
         return -1;
     }
     gzbuffer(f, 1 << 18);
+    line_reader *lr = calloc(1, sizeof *lr);
+    if (!lr) {
+        snprintf(err, errlen, "cannot read '%s': out of memory", name);
+        gzclose(f);
+        return -1;
+    }
+    lr->f = f;
     bl_buf line;
     bl_buf_init(&line, MAX_RECORD);
     uint64_t lineno = 0, records = 0;
     int got = 0, too_long = 0;
     char where[600];
-    while (rc == 0 && (got = read_line(f, &line, &too_long)) > 0) {
+    while (rc == 0 && (got = read_line(lr, &line, &too_long)) > 0) {
         lineno++;
         const char *p = line.data ? line.data : "";
         size_t n = line.len;
@@ -310,7 +331,9 @@ int ix_import_jsonl(const char *path, ix_sink *sink, char *err, size_t errlen)
     }
     if (rc == 0 && got < 0) {
         int e = 0;
-        const char *m = e == Z_BUF_ERROR ? "compressed data cut short" : gzerror(f, &e);
+        const char *m = gzerror(f, &e);
+        if (e == Z_BUF_ERROR)
+            m = "compressed data cut short";
         snprintf(err, errlen, "cannot read '%s' after line %llu: %s", name,
                  (unsigned long long)lineno, e == Z_ERRNO ? strerror(errno) : m);
         rc = -1;
@@ -318,6 +341,7 @@ int ix_import_jsonl(const char *path, ix_sink *sink, char *err, size_t errlen)
     if (sink->progress)
         sink->progress(sink->ctx, (uint64_t)gzoffset(f));
     bl_buf_release(&line);
+    free(lr);
     gzclose(f);
     return rc;
 }

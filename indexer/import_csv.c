@@ -176,6 +176,26 @@ static int set_columns(csv_state *st, const char *spec)
     return 0;
 }
 
+/* Parses a block of the file a line at a time (NUL bytes and all), so that each row knows the
+ * line it begins on. Stops at malformed quoting. */
+static void feed_lines(csv_state *st, struct csv_parser *p, const char *chunk, size_t len, gzFile f)
+{
+    size_t pos = 0;
+    while (pos < len && !st->stop) {
+        const char *nl = memchr(chunk + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - chunk) + 1 : len;
+        if (nl)
+            st->line++;
+        if (csv_parse(p, chunk + pos, end - pos, on_field, on_row, st) != end - pos) {
+            bad_quotes(st, csv_strerror(csv_error(p)));
+            return;
+        }
+        pos = end;
+    }
+    if ((st->rows & 255) == 0 && st->sink->progress)
+        st->sink->progress(st->sink->ctx, (uint64_t)gzoffset(f));
+}
+
 int ix_import_csv(const char *path, const ix_import_opts *o, ix_sink *sink, char *err,
                   size_t errlen)
 {
@@ -209,23 +229,13 @@ int ix_import_csv(const char *path, const ix_import_opts *o, ix_sink *sink, char
     csv_set_delim(&p, o->delimiter ? (unsigned char)o->delimiter : tsv ? '\t' : ',');
     csv_set_quote(&p, o->quote ? (unsigned char)o->quote : '"');
     char chunk[65536];
-    int rc = 0;
-    while (!st.stop && gzgets(f, chunk, sizeof chunk)) {
-        size_t len = strlen(chunk);
-        int line_end = len > 0 && chunk[len - 1] == '\n';
-        if (line_end)
-            st.line++;
-        if (csv_parse(&p, chunk, len, on_field, on_row, &st) != len) {
-            bad_quotes(&st, csv_strerror(csv_error(&p)));
-            break;
-        }
-        if ((st.rows & 255) == 0 && sink->progress)
-            sink->progress(sink->ctx, (uint64_t)gzoffset(f));
-    }
+    int rc = 0, got = 0;
+    while (!st.stop && (got = gzread(f, chunk, sizeof chunk)) > 0)
+        feed_lines(&st, &p, chunk, (size_t)got, f);
     if (rc == 0 && !st.stop) {
         int e = 0;
         gzerror(f, &e);
-        if (e != Z_OK) {
+        if (got < 0 || e != Z_OK) {
             snprintf(err, errlen, "cannot read '%s' after line %llu: %s", st.name,
                      (unsigned long long)st.line,
                      e == Z_BUF_ERROR ? "compressed data cut short" : gzerror(f, &e));

@@ -346,7 +346,10 @@ static int store_fields(ix_record *rec)
     for (size_t i = 0; i < sizeof hit_fields / sizeof hit_fields[0]; i++) {
         json_t *v = json_object_get(rec->stored, hit_fields[i]);
         int list = strcmp(hit_fields[i], "author") == 0 || strcmp(hit_fields[i], "categories") == 0;
-        json_object_set(rec->hit, hit_fields[i], v ? v : list ? json_array() : json_null());
+        if (v)
+            json_object_set(rec->hit, hit_fields[i], v);
+        else /* a new reference, taken over */
+            json_object_set_new(rec->hit, hit_fields[i], list ? json_array() : json_null());
         if (v)
             json_object_del(rec->stored, hit_fields[i]);
     }

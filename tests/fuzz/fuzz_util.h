@@ -34,6 +34,9 @@ const char *fz_write(const char *name, const uint8_t *data, size_t size);
  * article it gives, and indexes it into an in-memory database (fz_index). */
 ix_sink fz_sink(void);
 
+/* How many records (usable or not) the sinks from fz_sink were handed; targets reset it. */
+extern unsigned long fz_sink_records;
+
 /* Indexes an article into an in-memory database under a fixed id, so the database never grows:
  * every field but the id goes through the writer. Stops the fuzzer when the writer fails for
  * any reason other than refusing the article. */

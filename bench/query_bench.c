@@ -1,14 +1,40 @@
-/* query_bench.c - in-process latency of searches through queries/ (no HTTP): runs each line
- * of a query file (a URL query string such as "q=oil&facets=category") several times and
- * prints p50/p95/p99 in milliseconds, overall and per label. */
+/* query_bench.c - in-process speed of searches through queries/ (no HTTP): latency (p50/p95/p99
+ * per label of a query file of "label<TAB>query string" lines) or, with -c, queries/s with
+ * several threads searching at once, each with its own reader. */
 #include "byline_queries.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_QUERIES 4096
+#define MAX_LABELS  16
+#define MAX_CLIENTS 64
+
+typedef struct query_file {
+    char *labels[MAX_QUERIES];
+    char *lines[MAX_QUERIES];
+    size_t n;
+} query_file;
+
+typedef struct label_times {
+    char label[32];
+    double *t;
+    size_t n;
+} label_times;
+
+/* One searching thread of the throughput mode. */
+typedef struct client {
+    const char *db;
+    const query_file *qf;
+    size_t first;   /* the query it starts with, so that clients do not run in step */
+    double seconds; /* how long to search */
+    size_t done;    /* searches answered */
+    int failed;
+} client;
 
 static double now_ms(void)
 {
@@ -73,109 +99,261 @@ static double pct(double *v, size_t n, double p)
     return v[i];
 }
 
-typedef struct label_times {
-    char label[32];
-    double *t;
-    size_t n;
-} label_times;
-
-int main(int argc, char **argv)
+/* Reads the query file. Returns 0, or -1 after a message. */
+static int query_file_load(query_file *qf, const char *path)
 {
-    if (argc < 3) {
-        fputs("usage: query_bench DB QUERY_FILE [ROUNDS]\n"
-              "QUERY_FILE: lines 'label<TAB>query string', e.g. 'facets\\tq=oil&facets=category'\n",
-              stderr);
-        return 2;
-    }
-    int rounds = argc > 3 ? atoi(argv[3]) : 5;
-    const char *db = argv[1];
-    bx_reader *r = NULL;
-    char *err = NULL;
-    if (bx_reader_open(&db, 1, 0, &r, &err) != BX_OK) {
-        fprintf(stderr, "query_bench: %s\n", err);
-        return 1;
-    }
-    FILE *f = fopen(argv[2], "r");
+    FILE *f = fopen(path, "r");
     if (!f) {
-        perror(argv[2]);
-        return 1;
+        fprintf(stderr, "query_bench: cannot open '%s'\n", path);
+        return -1;
     }
-    static char *labels[MAX_QUERIES], *lines[MAX_QUERIES];
-    size_t nq = 0;
     char buf[8192];
-    while (nq < MAX_QUERIES && fgets(buf, sizeof buf, f)) {
+    qf->n = 0;
+    while (qf->n < MAX_QUERIES && fgets(buf, sizeof buf, f)) {
         buf[strcspn(buf, "\r\n")] = '\0';
         char *tab = strchr(buf, '\t');
         if (!tab || buf[0] == '#')
             continue;
         *tab = '\0';
-        labels[nq] = strdup(buf);
-        lines[nq] = strdup(tab + 1);
-        nq++;
+        qf->labels[qf->n] = strdup(buf);
+        qf->lines[qf->n] = strdup(tab + 1);
+        qf->n++;
     }
     fclose(f);
-    label_times groups[16];
+    return 0;
+}
+
+static void query_file_release(query_file *qf)
+{
+    for (size_t i = 0; i < qf->n; i++) {
+        free(qf->labels[i]);
+        free(qf->lines[i]);
+    }
+    qf->n = 0;
+}
+
+/* Runs one query string. Returns its time in ms, or -1 after a message. */
+static double run_query(bx_reader *r, const char *query, bl_buf *out)
+{
+    char line[8192];
+    snprintf(line, sizeof line, "%s", query);
+    bq_params p;
+    bq_params_init(&p);
+    parse_query_string(line, &p);
+    bq_options opt = { 0 };
+    opt.default_lang = "en";
+    bq_request req;
+    bq_error e;
+    double t0 = now_ms();
+    int rc = bq_request_parse(&req, &p, &e);
+    if (rc == 0)
+        rc = bq_search(r, &req, &opt, out, &e);
+    double ms = now_ms() - t0;
+    bq_params_release(&p);
+    if (rc != 0) {
+        fprintf(stderr, "query_bench: search failed for '%s': %s\n", query, e.message);
+        return -1;
+    }
+    return ms;
+}
+
+/* Writes "label<TAB>total<TAB>relation<TAB>query" for the answer in out. */
+static void write_total(FILE *f, const char *label, const char *query, const bl_buf *out)
+{
+    const char *t = out->data ? strstr(out->data, "\"total\":") : NULL;
+    const char *rel = out->data ? strstr(out->data, "\"total_relation\":\"gte\"") : NULL;
+    fprintf(f, "%s\t%lld\t%s\t%s\n", label, t ? strtoll(t + 8, NULL, 10) : -1LL, rel ? "gte" : "eq",
+            query);
+}
+
+static bx_reader *open_reader(const char *db)
+{
+    bx_reader *r = NULL;
+    char *err = NULL;
+    if (bx_reader_open(&db, 1, 0, &r, &err) != BX_OK) {
+        fprintf(stderr, "query_bench: cannot open index '%s': %s\n", db, err ? err : "?");
+        bx_free(err);
+        return NULL;
+    }
+    return r;
+}
+
+static label_times *label_group(label_times *groups, size_t *ng, const char *label, size_t cap)
+{
+    for (size_t g = 0; g < *ng; g++)
+        if (strcmp(groups[g].label, label) == 0)
+            return &groups[g];
+    if (*ng == MAX_LABELS)
+        return NULL;
+    label_times *lt = &groups[(*ng)++];
+    snprintf(lt->label, sizeof lt->label, "%s", label);
+    lt->t = calloc(cap, sizeof(double));
+    lt->n = 0;
+    return lt;
+}
+
+static void print_row(const char *label, double *t, size_t n)
+{
+    qsort(t, n, sizeof(double), cmp_double);
+    printf("%-14s %8zu %8.3f %8.3f %8.3f %8.3f\n", label, n, pct(t, n, 0.5), pct(t, n, 0.95),
+           pct(t, n, 0.99), n ? t[n - 1] : 0);
+}
+
+/* Latency: one warm-up round (whose totals go to totals_path, if given), then `rounds`. */
+static int latency(const char *db, const query_file *qf, int rounds, const char *totals_path)
+{
+    bx_reader *r = open_reader(db);
+    if (!r)
+        return 1;
+    FILE *totals = NULL;
+    if (totals_path && !(totals = fopen(totals_path, "w"))) {
+        fprintf(stderr, "query_bench: cannot write '%s'\n", totals_path);
+        bx_reader_close(r);
+        return 1;
+    }
+    size_t cap = qf->n * (size_t)rounds + 1;
+    label_times groups[MAX_LABELS];
     size_t ng = 0;
-    double *all = calloc(nq * (size_t)rounds + 1, sizeof *all);
+    double *all = calloc(cap, sizeof *all);
     size_t nall = 0;
     bl_buf out;
     bl_buf_init(&out, BQ_OUT_CAP);
-    bq_options opt = { 0 };
-    opt.default_lang = "en";
-    for (int round = -1; round < rounds; round++) { /* round -1 warms the caches */
-        for (size_t i = 0; i < nq; i++) {
-            char line[8192];
-            snprintf(line, sizeof line, "%s", lines[i]);
-            bq_params p;
-            bq_params_init(&p);
-            parse_query_string(line, &p);
-            bq_request req;
-            bq_error e;
-            double t0 = now_ms();
-            int rc = bq_request_parse(&req, &p, &e);
-            if (rc == 0)
-                rc = bq_search(r, &req, &opt, &out, &e);
-            double ms = now_ms() - t0;
-            bq_params_release(&p);
-            if (rc != 0) {
-                fprintf(stderr, "query_bench: '%s': %s\n", lines[i], e.message);
+    for (int round = -1; round < rounds; round++) {
+        for (size_t i = 0; i < qf->n; i++) {
+            double ms = run_query(r, qf->lines[i], &out);
+            if (ms < 0)
+                continue;
+            if (round < 0) {
+                if (totals)
+                    write_total(totals, qf->labels[i], qf->lines[i], &out);
                 continue;
             }
-            if (round < 0)
-                continue;
-            size_t g;
-            for (g = 0; g < ng; g++)
-                if (strcmp(groups[g].label, labels[i]) == 0)
-                    break;
-            if (g == ng && ng < 16) {
-                snprintf(groups[ng].label, sizeof groups[ng].label, "%s", labels[i]);
-                groups[ng].t = calloc(nq * (size_t)rounds + 1, sizeof(double));
-                groups[ng].n = 0;
-                ng++;
-            }
-            if (g < ng)
-                groups[g].t[groups[g].n++] = ms;
+            label_times *lt = label_group(groups, &ng, qf->labels[i], cap);
+            if (lt)
+                lt->t[lt->n++] = ms;
             all[nall++] = ms;
         }
     }
+    if (totals)
+        fclose(totals);
     printf("%-14s %8s %8s %8s %8s %8s\n", "queries", "count", "p50 ms", "p95 ms", "p99 ms",
            "max ms");
     for (size_t g = 0; g < ng; g++) {
-        qsort(groups[g].t, groups[g].n, sizeof(double), cmp_double);
-        printf("%-14s %8zu %8.3f %8.3f %8.3f %8.3f\n", groups[g].label, groups[g].n,
-               pct(groups[g].t, groups[g].n, 0.5), pct(groups[g].t, groups[g].n, 0.95),
-               pct(groups[g].t, groups[g].n, 0.99), groups[g].n ? groups[g].t[groups[g].n - 1] : 0);
+        print_row(groups[g].label, groups[g].t, groups[g].n);
         free(groups[g].t);
     }
-    qsort(all, nall, sizeof(double), cmp_double);
-    printf("%-14s %8zu %8.3f %8.3f %8.3f %8.3f\n", "all", nall, pct(all, nall, 0.5),
-           pct(all, nall, 0.95), pct(all, nall, 0.99), nall ? all[nall - 1] : 0);
+    print_row("all", all, nall);
     free(all);
-    for (size_t i = 0; i < nq; i++) {
-        free(labels[i]);
-        free(lines[i]);
-    }
     bl_buf_release(&out);
     bx_reader_close(r);
     return 0;
+}
+
+static void *client_main(void *arg)
+{
+    client *c = arg;
+    bx_reader *r = open_reader(c->db);
+    if (!r) {
+        c->failed = 1;
+        return NULL;
+    }
+    bl_buf out;
+    bl_buf_init(&out, BQ_OUT_CAP);
+    for (size_t i = 0; i < c->qf->n; i++) /* warm this reader */
+        run_query(r, c->qf->lines[i], &out);
+    double end = now_ms() + c->seconds * 1000.0;
+    size_t i = c->first;
+    while (now_ms() < end) {
+        if (run_query(r, c->qf->lines[i % c->qf->n], &out) < 0) {
+            c->failed = 1;
+            break;
+        }
+        i++;
+        c->done++;
+    }
+    bl_buf_release(&out);
+    bx_reader_close(r);
+    return NULL;
+}
+
+/* Throughput: `clients` threads search for `seconds` each; prints "qps N". */
+static int throughput(const char *db, const query_file *qf, int clients, double seconds)
+{
+    pthread_t tid[MAX_CLIENTS];
+    client cs[MAX_CLIENTS];
+    memset(cs, 0, sizeof cs);
+    for (int k = 0; k < clients; k++) {
+        cs[k].db = db;
+        cs[k].qf = qf;
+        cs[k].first = (size_t)k * 7;
+        cs[k].seconds = seconds;
+        if (pthread_create(&tid[k], NULL, client_main, &cs[k]) != 0) {
+            fprintf(stderr, "query_bench: cannot start a thread\n");
+            return 1;
+        }
+    }
+    size_t done = 0;
+    int failed = 0;
+    for (int k = 0; k < clients; k++) {
+        pthread_join(tid[k], NULL);
+        done += cs[k].done;
+        failed |= cs[k].failed;
+    }
+    if (failed)
+        return 1;
+    printf("clients %d seconds %.1f queries %zu qps %.1f\n", clients, seconds, done,
+           (double)done / seconds);
+    return 0;
+}
+
+static void usage(void)
+{
+    fputs("usage: query_bench [-T TOTALS] DB QUERY_FILE [ROUNDS]\n"
+          "       query_bench -c CLIENTS [-d SECONDS] DB QUERY_FILE\n"
+          "QUERY_FILE: lines 'label<TAB>query string', e.g. 'facets\\tq=oil&facets=category'\n"
+          "Latency: one warm-up round, then ROUNDS (5) timed rounds; p50/p95/p99 per label.\n"
+          "  -T FILE     write each query's total ('label total eq|gte query') to FILE\n"
+          "Throughput: CLIENTS threads, each with its own reader, search in turn for\n"
+          "SECONDS (10) after a warm-up pass of their own; prints queries/s.\n",
+          stderr);
+}
+
+int main(int argc, char **argv)
+{
+    int clients = 0;
+    double seconds = 10;
+    const char *totals = NULL;
+    int opt;
+    while ((opt = getopt(argc, argv, "c:d:T:h")) != -1) {
+        if (opt == 'c') {
+            clients = atoi(optarg);
+        } else if (opt == 'd') {
+            seconds = atof(optarg);
+        } else if (opt == 'T') {
+            totals = optarg;
+        } else {
+            usage();
+            return 2;
+        }
+    }
+    if (argc - optind < 2 || clients < 0 || clients > MAX_CLIENTS || seconds <= 0) {
+        usage();
+        return 2;
+    }
+    int rounds = argc - optind > 2 ? atoi(argv[optind + 2]) : 5;
+    if (rounds < 1) {
+        usage();
+        return 2;
+    }
+    static query_file qf;
+    if (query_file_load(&qf, argv[optind + 1]) != 0)
+        return 1;
+    if (qf.n == 0) {
+        fprintf(stderr, "query_bench: no queries in '%s'\n", argv[optind + 1]);
+        return 1;
+    }
+    int rc = clients ? throughput(argv[optind], &qf, clients, seconds)
+                     : latency(argv[optind], &qf, rounds, totals);
+    query_file_release(&qf);
+    return rc;
 }

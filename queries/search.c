@@ -217,14 +217,19 @@ static int cmp_tcount(const void *a, const void *b)
     return x->t < y->t ? -1 : x->t > y->t;
 }
 
-static int64_t hour_key_time(const char *k, size_t len)
+/* The time a date facet key names: "YYYYMMDDHH" (an hour) or "YYYYMMDD" (a day). */
+static int64_t key_time(const char *k, size_t len)
 {
-    if (len != 10)
+    if (len != 10 && len != 8)
         return INT64_MIN;
-    int y, mo, d, h;
-    if (sscanf(k, "%4d%2d%2d%2d", &y, &mo, &d, &h) != 4)
-        return INT64_MIN;
-    return bl_date_from_civil(y, mo, d, h, 0, 0);
+    int d[10] = { 0 };
+    for (size_t i = 0; i < len; i++) {
+        if (k[i] < '0' || k[i] > '9')
+            return INT64_MIN;
+        d[i] = k[i] - '0';
+    }
+    int y = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3];
+    return bl_date_from_civil(y, d[4] * 10 + d[5], d[6] * 10 + d[7], d[8] * 10 + d[9], 0, 0);
 }
 
 static int64_t bucket_start(int64_t t, int interval)
@@ -330,7 +335,7 @@ static json_t *render_dates(const bx_counts *c, int interval)
     for (size_t i = 0; i < n; i++) {
         size_t len;
         const char *v = bx_counts_value(c, i, &len);
-        int64_t t = hour_key_time(v, len);
+        int64_t t = key_time(v, len);
         if (t != INT64_MIN) {
             tc[m].t = t;
             tc[m].n = bx_counts_count(c, i);
@@ -390,6 +395,9 @@ static void fill_spec(bx_search_spec *s, const bq_request *req, const bq_options
     s->recency_half_life = req->recency;
     s->now = opt->now ? opt->now : (int64_t)time(NULL);
     s->facets = req->facets;
+    s->date_unit = req->interval == BQ_INTERVAL_HOUR   ? BX_DATES_HOURS
+                   : req->interval == BQ_INTERVAL_AUTO ? BX_DATES_AUTO
+                                                       : BX_DATES_DAYS;
     s->collapse = req->collapse;
     s->offset = req->offset;
     s->limit = req->limit;

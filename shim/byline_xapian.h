@@ -322,6 +322,7 @@ typedef struct bx_search_spec {
     int64_t recency_half_life; /* seconds; 0 means no freshness boost */
     int64_t now;               /* the time freshness is measured from (seconds UTC) */
     unsigned facets;           /* BX_FACET_* bits */
+    int date_unit;             /* what the date facet counts: enum bx_date_unit */
     int collapse;              /* collapse near-duplicates (BX_SLOT_STORY) */
     unsigned offset, limit;
     unsigned check_at_least; /* examine at least this many matches for the total; asking for
@@ -329,6 +330,11 @@ typedef struct bx_search_spec {
     int want_correction;     /* compute a spelling suggestion */
     unsigned time_limit_ms;  /* stop matching after this long (0: no limit) */
 } bx_search_spec;
+
+/* The keys the date facet counts: hours ("YYYYMMDDHH"), days ("YYYYMMDD"; fewer keys, so
+ * faster for day, week, month and year buckets), or days unless the matches all fall within
+ * three days, then hours. */
+enum bx_date_unit { BX_DATES_HOURS = 0, BX_DATES_DAYS = 1, BX_DATES_AUTO = 2 };
 
 typedef struct bx_results bx_results;
 
@@ -355,8 +361,9 @@ uint64_t bx_results_collapsed(const bx_results *res, size_t i);
  * from the index. Returns a malloc'd string (free with bx_free), NULL on error. */
 char *bx_results_snippet(bx_results *res, const char *text, size_t len, size_t length);
 /* Facet counts of one BX_FACET_* field (exact, over all matches, ignoring the field's own
- * filter). For BX_FACET_DATE the values are "YYYYMMDDHH" hour keys, to be bucketed by the
- * caller. Borrowed until bx_results_free; NULL when the facet was not asked for. */
+ * filter). For BX_FACET_DATE the values are "YYYYMMDDHH" hour keys or "YYYYMMDD" day keys
+ * (see bx_date_unit), to be bucketed by the caller. Borrowed until bx_results_free; NULL when the
+ * facet was not asked for. */
 const bx_counts *bx_results_facet(const bx_results *res, unsigned facet);
 void bx_results_free(bx_results *res);
 

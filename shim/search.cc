@@ -311,7 +311,8 @@ bool facet_filtered(const bx_search_spec *s, unsigned facet)
     return false;
 }
 
-unsigned facet_slot(unsigned facet)
+// The value slot a facet counts; the date facet counts days or hours.
+unsigned facet_slot(unsigned facet, bool days)
 {
     switch (facet) {
     case BX_FACET_CATEGORY:
@@ -323,7 +324,7 @@ unsigned facet_slot(unsigned facet)
     case BX_FACET_LANG:
         return BX_SLOT_LANG;
     default:
-        return BX_SLOT_HOUR;
+        return days ? BX_SLOT_DAY : BX_SLOT_HOUR;
     }
 }
 
@@ -395,15 +396,29 @@ Xapian::Query add_recency(bx_reader *r, const Xapian::Query &q, const bx_search_
                          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, fresh, scale));
 }
 
-void count_facet(bx_reader *r, const Xapian::Query &q, unsigned facet, bx_results *res)
+void count_facet(bx_reader *r, const Xapian::Query &q, unsigned facet, bool days, bx_results *res)
 {
     Xapian::Enquire enq(r->db);
     enq.set_query(q);
     enq.set_weighting_scheme(Xapian::BoolWeight());
-    Xapian::ValueCountMatchSpy spy(facet_slot(facet));
+    Xapian::ValueCountMatchSpy spy(facet_slot(facet, days));
     enq.add_matchspy(&spy);
     enq.get_mset(0, 0, r->db.get_doccount());
     bx_counts_from_spy(spy, facet_is_set(facet), res->facets[facet]);
+}
+
+// Whether day counts ("YYYYMMDD" keys) all fall within three days.
+bool narrow_days(const bx_counts &c)
+{
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (const auto &item : c.items) {
+        int64_t d = day_number(item.first);
+        if (d < 0)
+            continue;
+        lo = std::min(lo, d);
+        hi = std::max(hi, d);
+    }
+    return lo <= hi && hi - lo <= 2;
 }
 
 const unsigned all_facets[] = { BX_FACET_CATEGORY, BX_FACET_SOURCE, BX_FACET_LANG, BX_FACET_DATE,
@@ -528,11 +543,12 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     if (s->time_limit_ms)
         enq.set_time_limit(s->time_limit_ms / 1000.0);
 
+    bool days = s->date_unit != BX_DATES_HOURS;
     std::vector<std::pair<unsigned, Xapian::ValueCountMatchSpy *>> spies;
     for (unsigned f : all_facets) {
         if (!(s->facets & f) || facet_filtered(s, f))
             continue;
-        spies.emplace_back(f, new Xapian::ValueCountMatchSpy(facet_slot(f)));
+        spies.emplace_back(f, new Xapian::ValueCountMatchSpy(facet_slot(f, days)));
         enq.add_matchspy(spies.back().second->release());
     }
     Xapian::doccount check = s->check_at_least;
@@ -562,7 +578,11 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     // Disjunctive facets: a filtered field is counted without its own filter.
     for (unsigned f : all_facets)
         if ((s->facets & f) && facet_filtered(s, f))
-            count_facet(r, with_filter(q, filters(s, f)), f, res);
+            count_facet(r, with_filter(q, filters(s, f)), f, days, res);
+    // Days that span three days or fewer are counted again by the hour, for hourly buckets.
+    if ((s->facets & BX_FACET_DATE) && s->date_unit == BX_DATES_AUTO &&
+        narrow_days(res->facets[BX_FACET_DATE]))
+        count_facet(r, with_filter(q, filters(s, BX_FACET_DATE)), BX_FACET_DATE, false, res);
     if (near.empty())
         fill_hits(res, res->mset, 0, res->mset.size());
     else

@@ -187,6 +187,17 @@ static enum MHD_Result handle_search(struct MHD_Connection *c, request *rq)
             reading_failed(rq, &err);
             ok = 0;
         }
+        /* A remote shard failed: once more on a fresh reader, which leaves it out
+         * (--allow-partial) or connects anew (it may have restarted). */
+        if (!ok && err.status == 503 && (r = sd_reader(config, &err)) != NULL) {
+            ok = bq_search(r, &req, &opt, &out, &err) == 0;
+            if (!ok)
+                reading_failed(rq, &err);
+        }
+        if (!ok)
+            sd_name_down_shards(&err);
+        else
+            sd_mark_partial(r, &out);
     }
     ret = ok ? send_buf(c, rq, 200, JSON_TYPE, &out) : send_error(c, rq, &err);
     bl_buf_release(&out);
@@ -268,6 +279,7 @@ static enum MHD_Result handle_health(struct MHD_Connection *c, request *rq)
     bl_buf_printf(&out, "{\"status\":\"ok\",\"documents\":%llu,\"revision\":%llu}\n",
                   (unsigned long long)bx_reader_doccount(r),
                   (unsigned long long)bx_reader_revision(r));
+    sd_mark_partial(r, &out);
     return send_buf(c, rq, 200, JSON_TYPE, &out);
 }
 

@@ -27,7 +27,12 @@ static const char usage_text[] =
     "      --lang LANG          stemming language of queries that name none (default: en)\n"
     "      --time-limit MS      stop matching after this long and answer with what was found\n"
     "                           (default: 2000; 0 for none)\n"
-    "      --remote-timeout MS  connect and read timeout for tcp:// shards (default: 10000)\n"
+    "      --remote-timeout MS  how long to wait for a tcp:// shard's answer (default: 10000)\n"
+    "      --connect-timeout MS how long to wait for a tcp:// shard to accept a connection and\n"
+    "                           greet; a shard that is down is retried every second, and a\n"
+    "                           retry holds one request at most this long (default: 2000)\n"
+    "      --allow-partial      when a tcp:// shard does not answer, serve from the others and\n"
+    "                           mark answers \"partial\": true (default: answer 503)\n"
     "      --per-ip-limit N     connections from one address (default: 512)\n"
     "      --max-connections N  connections in all (default: 2048)\n"
     "      --connection-timeout S  close a connection idle for S seconds (default: 30)\n"
@@ -65,7 +70,9 @@ int main(int argc, char **argv)
         O_CONNTIMEOUT,
         O_MAXURL,
         O_MAXHEADERS,
-        O_MAXBODY
+        O_MAXBODY,
+        O_CONNECT,
+        O_PARTIAL
     };
     static const struct option longopts[] = {
         { "db", required_argument, NULL, 'd' },
@@ -77,6 +84,8 @@ int main(int argc, char **argv)
         { "lang", required_argument, NULL, O_LANG },
         { "time-limit", required_argument, NULL, O_TIME },
         { "remote-timeout", required_argument, NULL, O_REMOTE },
+        { "connect-timeout", required_argument, NULL, O_CONNECT },
+        { "allow-partial", no_argument, NULL, O_PARTIAL },
         { "per-ip-limit", required_argument, NULL, O_PERIP },
         { "port-file", required_argument, NULL, O_PORTFILE },
         { "max-connections", required_argument, NULL, O_MAXCONN },
@@ -98,6 +107,7 @@ int main(int argc, char **argv)
     cfg.default_lang = "en";
     cfg.time_limit_ms = 2000;
     cfg.timeout_ms = 10000;
+    cfg.connect_timeout_ms = 2000;
     cfg.per_ip_limit = 512;
     cfg.max_connections = 2048;
     cfg.connection_timeout_s = 30;
@@ -153,6 +163,14 @@ int main(int argc, char **argv)
             if (parse_number("--remote-timeout", optarg, 1, 600000, &n) != 0)
                 return 2;
             cfg.timeout_ms = (unsigned)n;
+            break;
+        case O_CONNECT:
+            if (parse_number("--connect-timeout", optarg, 1, 600000, &n) != 0)
+                return 2;
+            cfg.connect_timeout_ms = (unsigned)n;
+            break;
+        case O_PARTIAL:
+            cfg.allow_partial = 1;
             break;
         case O_PERIP:
             if (parse_number("--per-ip-limit", optarg, 1, 100000, &n) != 0)

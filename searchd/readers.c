@@ -159,7 +159,8 @@ static int open_reader(const sd_config *cfg, worker *w)
     w->last_attempt = now_ms();
     w->last_check = w->last_attempt;
     w->r = NULL;
-    bx_status st = bx_reader_open(cfg->dbs, cfg->n_dbs, cfg->timeout_ms, &w->r, &err);
+    bx_reader_options ro = { cfg->timeout_ms, cfg->connect_timeout_ms, cfg->allow_partial };
+    bx_status st = bx_reader_open_opts(cfg->dbs, cfg->n_dbs, &ro, &w->r, &err);
     if (st != BX_OK) {
         const char *msg = err ? err : "cannot open index";
         if (strcmp(msg, w->err) != 0)
@@ -186,6 +187,8 @@ static void set_unavailable(const sd_config *cfg, const worker *w, bq_error *err
                      "cannot open the index: one of its %zu parts is %s", cfg->n_dbs, reason);
     else
         bq_error_set(err, 503, "index_unavailable", "", "cannot open the index: it is %s", reason);
+    if (strcmp(reason, "unreachable") == 0)
+        sd_name_down_shards(err);
 }
 
 /* Picks up new commits, or opens the index anew when its path names something else now or the
@@ -209,7 +212,7 @@ static void refresh(const sd_config *cfg, worker *w, double t)
     }
     if (!w->failing_since)
         w->failing_since = t;
-    if (t - w->failing_since < GRACE_MS) {
+    if (t - w->failing_since < GRACE_MS && strcmp(w->reason, "unreachable") != 0) {
         w->r = old;
         return;
     }
@@ -235,7 +238,7 @@ bx_reader *sd_reader(const sd_config *cfg, bq_error *err)
         }
         return w->r;
     }
-    if (t - w->last_check >= RECHECK_MS) {
+    if (t - w->last_check >= RECHECK_MS || bx_reader_stale(w->r)) { /* a shard failed */
         w->last_check = t;
         refresh(cfg, w, t);
         if (!w->r) {

@@ -25,7 +25,9 @@ typedef struct sd_config {
     FILE *access_log;
     const char *default_lang;
     unsigned time_limit_ms;
-    unsigned timeout_ms; /* remote shards */
+    unsigned timeout_ms;         /* remote shards: waiting for an answer */
+    unsigned connect_timeout_ms; /* remote shards: connecting, and retrying one that is down */
+    int allow_partial;           /* serve from the shards that answer when some do not */
     unsigned per_ip_limit;
     unsigned connection_timeout_s; /* close a connection idle this long */
     unsigned max_connections;
@@ -47,6 +49,16 @@ const char *sd_reader_reason(void);
 /* Tells this thread's reader that reading it failed (a damaged or vanished index): the next
  * sd_reader() opens the index anew. */
 void sd_reader_failed(void);
+
+/* ---- Shards (shards.c) ---- */
+
+/* When the reader leaves out shards that do not answer (--allow-partial), marks the JSON object
+ * in out as partial: "partial": true and "missing_shards": [names] go first. Returns 0, or -1
+ * when out would grow past its cap (out is then unchanged). */
+int sd_mark_partial(const bx_reader *r, bl_buf *out);
+
+/* Makes a 503 error name the remote shards known not to answer, when there are any. */
+void sd_name_down_shards(bq_error *err);
 
 /* Closes every thread's reader (at shutdown, after the HTTP threads have stopped). */
 void sd_readers_close_all(void);

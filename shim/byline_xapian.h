@@ -67,6 +67,9 @@ enum {
     BX_SLOT_DAY = 5,        /* "YYYYMMDD" in UTC, for freshness */
     BX_SLOT_STORY = 6,      /* a key shared by near-duplicate articles, for collapsing */
     BX_SLOT_AUTHORS = 7,    /* the authors, sorted, unique, joined by BX_SET_SEP */
+    BX_SLOT_OLDEST = 8,     /* sortable_serialise(-seconds): sorted by value, descending, it
+                               gives oldest first and undated articles last; a sort by value
+                               works over remote shards, where Xapian 1.4 runs no key maker */
 };
 
 #define BX_SET_SEP '\x1f'
@@ -229,6 +232,11 @@ bx_status bx_reader_reopen(bx_reader *r, int *changed);
  * reader last opened or reopened: call bx_reader_reopen before searching. Cheap (one atomic
  * load); 0 for NULL. */
 int bx_reader_stale(const bx_reader *r);
+
+/* The remote shards this process found down and has not reached since, quoted and joined by
+ * ", " ("'tcp://10.0.0.7:7001', 'tcp://10.0.0.8:7001'"). Returns a malloc'd string (free with
+ * bx_free), or NULL when none is down. */
+char *bx_shards_down(void);
 
 /* The shards, in the order listed: a local database's path or "tcp://host:port". */
 size_t bx_reader_shard_count(const bx_reader *r);

@@ -309,17 +309,22 @@ bool follow_health(bx_reader *r, const bx_shard **current)
     return changed;
 }
 
-// Finds which remote shards a failure with no context came from (a closed connection), and
-// records them as failed.
-void find_failed_shards(bx_reader *r)
+// Records the remote shard a failure came from: the one its context names, or when it names
+// none (a closed connection), each whose connection fails when tried.
+void find_failed_shards(bx_reader *r, const Xapian::NetworkError &e)
 {
+    std::string named = bx_shard_from_context(e.get_context());
+    if (!named.empty()) {
+        bx_shard_failed(named, e.get_msg(), true);
+        return;
+    }
     for (bx_shard &s : r->shards) {
-        if (!s.open || !s.port)
+        if (!s.open || !s.port || !connection_good(s.name, s.epoch))
             continue;
         try {
             s.db.reopen();
-        } catch (const Xapian::Error &e) {
-            bx_shard_failed(s.name, e.get_msg(), true);
+        } catch (const Xapian::Error &failure) {
+            bx_shard_failed(s.name, failure.get_msg(), true);
         }
     }
 }
@@ -474,9 +479,9 @@ extern "C" bx_status bx_reader_reopen(bx_reader *r, int *changed)
             combine(r);
         try {
             moved = r->db.reopen() || moved;
-        } catch (const Xapian::NetworkError &) {
-            // A connection closed: find whose, then leave it out or connect again.
-            find_failed_shards(r);
+        } catch (const Xapian::NetworkError &e) {
+            // A shard failed: find which, then leave it out or connect again.
+            find_failed_shards(r, e);
             follow_health(r, &current);
             combine(r);
             moved = true;
@@ -488,6 +493,27 @@ extern "C" bx_status bx_reader_reopen(bx_reader *r, int *changed)
         return bx_status_from_exception(current ? opening_what(current->given, current)
                                                 : std::string("cannot reopen index"),
                                         r->err);
+    }
+}
+
+extern "C" char *bx_shards_down(void)
+{
+    try {
+        std::string names;
+        {
+            std::lock_guard<std::mutex> hold(health_lock);
+            for (const auto &h : health)
+                if (h.second.down)
+                    names += (names.empty() ? "'" : ", '") + h.first + "'";
+        }
+        if (names.empty())
+            return nullptr;
+        char *out = static_cast<char *>(malloc(names.size() + 1));
+        if (out)
+            memcpy(out, names.c_str(), names.size() + 1);
+        return out;
+    } catch (...) {
+        return nullptr;
     }
 }
 

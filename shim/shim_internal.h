@@ -155,6 +155,16 @@ struct bx_reader {
     uint64_t seen = 0; // the shard health generation last acted on
 };
 
+// Whether any of the reader's shards is remote (what runs there must be Xapian's own classes,
+// and Xapian 1.4 has a few limits there: see docs/SCALING.md).
+inline bool bx_reader_has_remote(const bx_reader *r)
+{
+    for (const bx_shard &s : r->shards)
+        if (s.port)
+            return true;
+    return false;
+}
+
 // Records that the remote shard `name` ("tcp://host:port") failed, so that every reader of the
 // process stops waiting on it; `retry_now` lets the next reader try it at once (a broken
 // connection to a server that may already be back). Thread-safe.

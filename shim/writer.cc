@@ -87,6 +87,7 @@ void add_date(Xapian::Document &doc, const bx_article *a)
         return;
     char buf[32];
     doc.add_value(BX_SLOT_DATE, Xapian::sortable_serialise(static_cast<double>(a->date)));
+    doc.add_value(BX_SLOT_OLDEST, Xapian::sortable_serialise(-static_cast<double>(a->date)));
     snprintf(buf, sizeof buf, "%04d%02d%02d%02d", y, mo, d, h);
     doc.add_value(BX_SLOT_HOUR, buf);
     buf[8] = '\0';

@@ -100,4 +100,9 @@ for q in "q=oil+prices&facets=category,source" "q=bnak&facets=date" "q=&category
     assert_eq "$(field 'del(.took_ms) | tostring' | md5sum)" "$(printf '%s\n' "$want" | md5sum)" \
         "$q: the replica's daemon answers as the primary's"
 done
+# The daemons stop cleanly (under the sanitizers: without leaks or errors).
+for pid in "${DAEMON_PIDS[@]}"; do
+    stop_daemon "$pid"
+    assert_eq "$STOP_RC" 0 "daemon $pid: exit status on SIGTERM"
+done
 finish

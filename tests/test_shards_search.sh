@@ -119,4 +119,9 @@ for id in reuters-5 reuters-1 reuters-300; do
     [ "$shared" -ge 20 ] ||
         fail "/articles/$id/related over shards shares $shared of 30 articles with one database's"
 done
+# The daemons stop cleanly (under the sanitizers: without leaks or errors).
+for pid in "${DAEMON_PIDS[@]}"; do
+    stop_daemon "$pid"
+    assert_eq "$STOP_RC" 0 "daemon $pid: exit status on SIGTERM"
+done
 finish

@@ -34,7 +34,7 @@ check_stopped() {
 
 # ---- A file-size limit: writes past it fail with EFBIG ---------------------------------------------
 # One run where the first commit cannot be written, one where several are before the limit.
-for run in 10000:1 500:4; do
+for run in 10000:1 200:2; do
     batch=${run%%:*}
     DB="$SCRATCH/limit-$batch.db"
     run_index --quiet --db "$DB" "$SAMPLES"
@@ -56,9 +56,9 @@ MNT="$SCRATCH/tmpfs"
 mkdir -p "$MNT"
 # Everything happens inside the namespace, which takes the mount with it when it ends.
 cat >"$SCRATCH/inner.sh" <<'EOF'
-mount -t tmpfs -o size=8m byline-test "$MNT" 2>/dev/null || { echo nomount >"$SCRATCH/tmpfs.rc"; exit 0; }
+mount -t tmpfs -o size=4m byline-test "$MNT" 2>/dev/null || { echo nomount >"$SCRATCH/tmpfs.rc"; exit 0; }
 "$BYLINE_INDEX" --quiet --db "$MNT/db" "$SAMPLES" 2>"$SCRATCH/tmpfs.first" || exit 1
-"$BYLINE_INDEX" --db "$MNT/db" --jobs 1 --batch 1000 "$REUTERS" 2>"$SCRATCH/tmpfs.stderr"
+"$BYLINE_INDEX" --db "$MNT/db" --jobs 1 --batch 500 "$REUTERS" 2>"$SCRATCH/tmpfs.stderr"
 echo $? >"$SCRATCH/tmpfs.rc"
 xapian-check "$MNT/db" >"$SCRATCH/tmpfs.check" 2>&1
 echo $? >"$SCRATCH/tmpfs.checkrc"
@@ -78,7 +78,7 @@ if command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
         case "$line" in
         '' | *[!0-9]*) fail "full tmpfs: no error naming the article where writing failed: $ERR" ;;
         *)
-            assert_eq "$(cat "$SCRATCH/tmpfs.count")" "$((N + (line - 1) / 1000 * 1000))" \
+            assert_eq "$(cat "$SCRATCH/tmpfs.count")" "$((N + (line - 1) / 500 * 500))" \
                 "full tmpfs: articles after failing at Reuters line $line"
             echo "full tmpfs: failed at line $line"
             ;;

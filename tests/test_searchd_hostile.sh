@@ -12,8 +12,8 @@ command -v python3 >/dev/null || { echo "$TEST_NAME: python3 is missing" >&2; ex
 POLL="$BYLINE_SRC/tests/searchd_poll.py"
 now_ms() { date +%s%3N; }
 
-# The first 3,000 Reuters articles: a vocabulary large enough for wildcards to matter.
-gzip -dc "$CORPORA/reuters21578.jsonl.gz" | head -n 3000 >"$SCRATCH/reuters.jsonl"
+# The first 2,000 Reuters articles: a vocabulary large enough for wildcards to matter.
+gzip -dc "$CORPORA/reuters21578.jsonl.gz" | head -n 2000 >"$SCRATCH/reuters.jsonl"
 DB="$SCRATCH/reuters.db"
 "$BYLINE_INDEX" --quiet --db "$DB" "$SCRATCH/reuters.jsonl" 2>"$SCRATCH/index.err" ||
     { echo "$TEST_NAME: indexing failed: $(cat "$SCRATCH/index.err")" >&2; exit 1; }

@@ -490,14 +490,6 @@ bool only_excluded_words(const std::string &text, std::string &words)
     return n > 0;
 }
 
-// Sorting by date: newest or oldest first, articles without a date last either way.
-Xapian::KeyMaker *date_order(bool newest)
-{
-    Xapian::MultiValueKeyMaker *k = new Xapian::MultiValueKeyMaker();
-    k->add_value(BX_SLOT_DATE, newest, newest ? std::string() : std::string(9, '\xff'));
-    return k;
-}
-
 bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
 {
     const Xapian::Stem &stem = r->stems.get(s->lang && *s->lang ? s->lang : "en");
@@ -536,8 +528,13 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     int sort = s->sort;
     if (empty && sort == BX_SORT_RELEVANCE)
         sort = BX_SORT_NEWEST;
-    if (sort == BX_SORT_NEWEST || sort == BX_SORT_OLDEST)
-        enq.set_sort_by_key_then_relevance(date_order(sort == BX_SORT_NEWEST)->release(), false);
+    // Sorting by date: newest or oldest first, articles without a date last either way. Both
+    // are a descending sort by value (cheaper than a key maker, and it runs on remote shards):
+    // an undated article has no value, which sorts lowest.
+    if (sort == BX_SORT_NEWEST)
+        enq.set_sort_by_value_then_relevance(BX_SLOT_DATE, true);
+    else if (sort == BX_SORT_OLDEST)
+        enq.set_sort_by_value_then_relevance(BX_SLOT_OLDEST, true);
     if (s->collapse)
         enq.set_collapse_key(BX_SLOT_STORY);
     if (s->time_limit_ms)

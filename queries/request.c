@@ -445,6 +445,13 @@ static long percent_decode(const char *s, size_t len, int plus, char *out, size_
     return (long)n;
 }
 
+/* How many bytes from a bad '%' at `at` an error message shows: up to three, never past the end
+ * of the len bytes (a target need not be NUL-terminated). */
+static int shown(size_t len, size_t at)
+{
+    return (int)(len - at < 3 ? len - at : 3);
+}
+
 /* Checks one "name=value" of a query string; buf has room for len + 1 bytes. */
 static int check_query_pair(const char *s, size_t len, char *buf, bq_error *err)
 {
@@ -453,9 +460,9 @@ static int check_query_pair(const char *s, size_t len, char *buf, bq_error *err)
     long n = percent_decode(s, klen, 1, buf, &bad);
     if (n < 0 || !bl_utf8_valid(buf, (size_t)n, NULL)) {
         bq_error_set(err, 400, "invalid_parameter", "",
-                     n < 0 ? "a parameter name has invalid percent-encoding: '%.3s'"
-                           : "a parameter name is not valid UTF-8%.0s",
-                     n < 0 ? s + bad : "");
+                     n < 0 ? "a parameter name has invalid percent-encoding: '%.*s'"
+                           : "a parameter name is not valid UTF-8%.*s",
+                     n < 0 ? shown(len, bad) : 0, n < 0 ? s + bad : "");
         return -1;
     }
     char name[sizeof err->param];
@@ -466,7 +473,8 @@ static int check_query_pair(const char *s, size_t len, char *buf, bq_error *err)
     n = percent_decode(v, len - klen - 1, 1, buf, &bad);
     if (n < 0) {
         bq_error_set(err, 400, "invalid_parameter", name,
-                     "parameter '%s' has invalid percent-encoding: '%.3s'", name, v + bad);
+                     "parameter '%s' has invalid percent-encoding: '%.*s'", name,
+                     shown(len - klen - 1, bad), v + bad);
         return -1;
     }
     if (memchr(buf, '\0', (size_t)n)) {
@@ -494,9 +502,9 @@ int bq_check_target(const char *target, size_t len, bq_error *err)
     int rc = 0;
     if (n < 0 || memchr(buf, '\0', (size_t)n) || !bl_utf8_valid(buf, (size_t)n, NULL)) {
         bq_error_set(err, 400, "invalid_path", "",
-                     n < 0 ? "the path has invalid percent-encoding: '%.3s'"
-                           : "the path is not valid UTF-8 or holds a NUL byte%.0s",
-                     n < 0 ? target + bad : "");
+                     n < 0 ? "the path has invalid percent-encoding: '%.*s'"
+                           : "the path is not valid UTF-8 or holds a NUL byte%.*s",
+                     n < 0 ? shown(len, bad) : 0, n < 0 ? target + bad : "");
         rc = -1;
     }
     const char *p = q ? q + 1 : NULL, *end = target + len;

@@ -1,5 +1,6 @@
-/* fuzz_request.c - libFuzzer target: search parameters as a query string and as a JSON POST
- * body, validated by bq_request_parse and, when valid, run by bq_search on a small index. */
+/* fuzz_request.c - libFuzzer target: a request target checked as it came over the wire
+ * (bq_check_target), and search parameters as a query string and as a JSON POST body, validated
+ * by bq_request_parse and, when valid, run by bq_search on a small index. */
 #include "fuzz_util.h"
 
 #include "byline_queries.h"
@@ -86,10 +87,32 @@ static void run(const bq_params *p)
     bl_buf_release(&out);
 }
 
+/* A request target as it came over the wire: refused with a 400 or an out-of-memory 503. */
+static void check_target(const char *target, size_t len)
+{
+    bq_error err;
+    memset(&err, 0, sizeof err);
+    if (bq_check_target(target, len, &err) != 0) {
+        FZ_ASSERT(err.status == 400 || err.status == 503);
+        check_error(&err);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
     bq_params p;
+
+    /* The bytes as a whole target, and as the query string of /search; with no NUL after them,
+     * as the function takes a length. */
+    check_target(fz_guarded(data, size), size);
+    char *target = malloc(size + 8);
+    if (target) {
+        memcpy(target, "/search?", 8);
+        memcpy(target + 8, data, size);
+        check_target(fz_guarded((const uint8_t *)target, size + 8), size + 8);
+        free(target);
+    }
 
     bq_params_init(&p);
     params_from_query(&p, s, size);

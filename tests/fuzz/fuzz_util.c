@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,6 +73,26 @@ const char *fz_write(const char *name, const uint8_t *data, size_t size)
     }
     close(fd);
     return path;
+}
+
+const char *fz_guarded(const uint8_t *data, size_t size)
+{
+    static char *map;
+    static size_t map_len;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t need = (size + page - 1) / page * page + page;
+    if (need > map_len) {
+        if (map)
+            munmap(map, map_len);
+        map = mmap(NULL, need, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        FZ_ASSERT(map != MAP_FAILED);
+        map_len = need;
+        FZ_ASSERT(mprotect(map + map_len - page, page, PROT_NONE) == 0);
+    }
+    char *copy = map + map_len - page - size;
+    if (size)
+        memcpy(copy, data, size);
+    return copy;
 }
 
 /* ---- Indexing ------------------------------------------------------------------------- */

@@ -30,6 +30,11 @@ const char *fz_tmpdir(void);
  * call). Stops the fuzzer when the file cannot be written. */
 const char *fz_write(const char *name, const uint8_t *data, size_t size);
 
+/* Copies data[0..size) to memory that ends exactly where an unreadable page begins, so that
+ * reading past the end crashes even in code the sanitizers do not see (libc's printf family
+ * reading a "%.3s" argument). Returns the copy, valid until the next call. */
+const char *fz_guarded(const uint8_t *data, size_t size);
+
 /* A sink whose record callback converts each record with ix_record_from_object, checks the
  * article it gives, and indexes it into an in-memory database (fz_index). */
 ix_sink fz_sink(void);

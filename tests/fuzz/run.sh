@@ -15,7 +15,6 @@ BUILD=${FUZZ_BUILD:-build-fuzz}
 JOBS=$(nproc 2>/dev/null || echo 2)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$PWD/tests/fuzz/lsan.supp"
 
 if [ $# -gt 0 ]; then
     targets=("$@")
@@ -53,7 +52,8 @@ run_target() {
     # Every crash found so far, once each: a fuzzer given files runs them and stops.
     local reg="tests/fuzz/regressions/$t"
     if [ -d "$reg" ] && [ -n "$(ls -A "$reg")" ]; then
-        if ! "$bin" "${common[@]}" "$reg"/* >"$out/log" 2>&1; then
+        # (In a subshell, so that the shell's "Aborted" notice goes to the log too.)
+        if ! ("$bin" "${common[@]}" "$reg"/*) >"$out/log" 2>&1; then
             {
                 echo "failed: a saved regression input fails again:"
                 grep -E 'Running:|ERROR|SUMMARY|fuzz check failed|runtime error' "$out/log" |
@@ -73,7 +73,7 @@ run_target() {
     args=("${common[@]}" -max_total_time="$FUZZ_SECONDS" -artifact_prefix="$out/artifacts/"
         -print_final_stats=1)
     [ -n "$dict" ] && args+=(-dict="tests/fuzz/dict/$dict.dict")
-    if "$bin" "${args[@]}" "$out/corpus" "tests/fuzz/corpus/$t" >"$out/log" 2>&1; then
+    if ("$bin" "${args[@]}" "$out/corpus" "tests/fuzz/corpus/$t") >"$out/log" 2>&1; then
         local runs
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/log")
         echo "ok: ${runs:-?} inputs in ${FUZZ_SECONDS} s, nothing found" >"$out/result"

@@ -162,7 +162,7 @@ QUERY_TABLE=$TMP/query.md
             declare "M_$t=$m"
         done
         # shellcheck disable=SC2154
-        awk -v r="$M_remote" -v o="$M_one" 'BEGIN {printf " %.1f× |\n", o > 0 ? r / o : 0}'
+        awk -v r="$M_remote" -v o="$M_one" 'BEGIN {printf " %.1f× |\n", (o > 0 ? r / o : 0)}'
     done
     printf '| all, p95 |'
     for t in "${TARGETS[@]}"; do printf ' %s |' "$(printf '%s\n' ${P95[$t,all]} | median)"; done
@@ -193,8 +193,12 @@ $(cat "$QUERY_TABLE")
 
 - In-process latency through queries/ (\`bench/query_bench\`), $ROUNDS rounds of the
   $QUERIES requests of \`bench/queries.txt\` without its date-sorted ones, after a warm-up
-  round; every answer renders its JSON. The remote column pays one round trip to each
-  shard per Xapian call (statistics, the match, each document read), all on one machine.
+  round; every answer renders its JSON. The remote column pays a round trip to each shard
+  for each Xapian call the search makes: the statistics of the query's words (spelling
+  check, recency scale), the match itself, then per hit the word positions read for the
+  proximity re-ranking of the top hits and the stored article; here all on one machine, so
+  a round trip is a switch between processes on the same two CPUs. Faceted searches spend
+  their time in the match, which the shards run in parallel, and lose least.
 EOF
 if [[ "$DOC" == - ]]; then
     cat "$SECTION_FILE"

@@ -333,8 +333,10 @@ bool stubs_changed(const bx_reader *r)
 {
     for (const bx_stub &st : r->stubs) {
         std::ifstream in(st.path);
+        if (!in)
+            return true;
         std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (!in.eof() || text != st.text)
+        if (text != st.text)
             return true;
     }
     return false;

@@ -1,0 +1,226 @@
+/* test_shards.c - the shim's shards, in C against byline_xapian.h alone: stub files, a remote
+ * shard that cannot be reached (named in the error, or left out with allow_partial), document
+ * ids given to new articles, and spelling data moved into a database of its own. */
+#include "byline_xapian.h"
+#include "testutil.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[256];
+
+static void path_of(char *out, size_t size, const char *name)
+{
+    snprintf(out, size, "%s/%s", dir, name);
+}
+
+static bx_article article(const char *id)
+{
+    bx_article a;
+    memset(&a, 0, sizeof a);
+    a.id = id;
+    a.id_len = strlen(id);
+    a.title = "Grain exports rise";
+    a.title_len = strlen(a.title);
+    a.body = "Wheat and barley shipments grew.";
+    a.body_len = strlen(a.body);
+    a.lang = "en";
+    a.data = "{}";
+    a.data_len = 2;
+    return a;
+}
+
+/* Writes a database of these ids, numbered from first_docid (0: as Xapian numbers them). */
+static void write_db(const char *name, const char *const *ids, size_t n, uint64_t first_docid)
+{
+    char path[300];
+    path_of(path, sizeof path, name);
+    bx_writer_options o = { 0 };
+    o.create = 1;
+    bx_writer *w = NULL;
+    char *err = NULL;
+    CHECK_INT(bx_writer_open(path, &o, &w, &err), BX_OK);
+    bx_free(err);
+    for (size_t i = 0; i < n; i++) {
+        bx_article a = article(ids[i]);
+        CHECK_INT(bx_writer_put_at(w, &a, first_docid ? first_docid + i : 0, NULL), BX_OK);
+    }
+    CHECK_INT(bx_writer_close(w, NULL), BX_OK);
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char path[300];
+    path_of(path, sizeof path, name);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* Opens one path; returns the status and leaves the reader (or NULL) in *r, the message in
+ * msg. */
+static bx_status open_path(const char *name, int allow_partial, bx_reader **r, char *msg,
+                           size_t size)
+{
+    char path[300];
+    path_of(path, sizeof path, name);
+    const char *paths[] = { path };
+    bx_reader_options o = { 500, 500, allow_partial };
+    char *err = NULL;
+    bx_status st = bx_reader_open_opts(paths, 1, &o, r, &err);
+    snprintf(msg, size, "%s", err ? err : "");
+    bx_free(err);
+    return st;
+}
+
+static void test_stub_files(void)
+{
+    static const char *const a[] = { "a1", "a2" }, *const b[] = { "b1" };
+    write_db("a", a, 2, 0);
+    write_db("b", b, 1, 0);
+    bx_reader *r = NULL;
+    char msg[1024];
+    write_file("two", "# two shards\nauto a\n\nglass b\n");
+    CHECK_INT(open_path("two", 0, &r, msg, sizeof msg), BX_OK);
+    CHECK_INT(bx_reader_doccount(r), 3);
+    CHECK_INT(bx_reader_shard_count(r), 2);
+    CHECK_CONTAINS(bx_reader_shard_name(r, 1), "/b");
+    CHECK(bx_reader_shard_name(r, 2) == NULL);
+    CHECK_INT(bx_reader_missing_count(r), 0);
+    CHECK_INT(bx_reader_stale(r), 0);
+    int changed = -1;
+    CHECK_INT(bx_reader_reopen(r, &changed), BX_OK);
+    CHECK_INT(changed, 0);
+    /* A stub file that changes (a replica switching copies) is read again. */
+    write_file("two", "auto a\n");
+    CHECK_INT(bx_reader_reopen(r, &changed), BX_OK);
+    CHECK_INT(changed, 1);
+    CHECK_INT(bx_reader_doccount(r), 2);
+    CHECK_INT(bx_reader_shard_count(r), 1);
+    bx_reader_close(r);
+
+    /* A folder holding XAPIANDB, as a sharded index has; paths relative to the stub. */
+    char set[300];
+    path_of(set, sizeof set, "set");
+    CHECK_INT(mkdir(set, 0755), 0);
+    write_file("set/XAPIANDB", "auto ../a\nauto ../b\n");
+    CHECK_INT(open_path("set", 0, &r, msg, sizeof msg), BX_OK);
+    CHECK_INT(bx_reader_doccount(r), 3);
+    bx_reader_close(r);
+
+    write_file("bad", "auto a\nnonsense here\n");
+    CHECK_INT(open_path("bad", 0, &r, msg, sizeof msg), BX_ERR_OPENING);
+    CHECK(r == NULL);
+    CHECK_CONTAINS(msg, "bad:2: bad line");
+    write_file("prog", "remote :xapian-progsrv a\n");
+    CHECK_INT(open_path("prog", 0, &r, msg, sizeof msg), BX_ERR_OPENING);
+    CHECK_CONTAINS(msg, "remote programs are not supported");
+    write_file("loop", "auto loop\n");
+    CHECK_INT(open_path("loop", 0, &r, msg, sizeof msg), BX_ERR_OPENING);
+    CHECK_CONTAINS(msg, "nest too deep");
+}
+
+/* Port 1 of 127.0.0.1 refuses connections: a remote shard that is down. */
+static void test_remote_down(void)
+{
+    bx_reader *r = NULL;
+    char msg[1024];
+    write_file("mixed", "auto a\nremote 127.0.0.1:1\n");
+    CHECK_INT(open_path("mixed", 0, &r, msg, sizeof msg), BX_ERR_NETWORK);
+    CHECK(r == NULL);
+    CHECK_CONTAINS(msg, "remote shard 'tcp://127.0.0.1:1'");
+    char *down = bx_shards_down();
+    CHECK_CONTAINS(down, "'tcp://127.0.0.1:1'");
+    bx_free(down);
+
+    CHECK_INT(open_path("mixed", 1, &r, msg, sizeof msg), BX_OK);
+    CHECK_INT(bx_reader_doccount(r), 2);
+    CHECK_INT(bx_reader_shard_count(r), 2);
+    CHECK_INT(bx_reader_missing_count(r), 1);
+    CHECK_INT(bx_reader_shard_missing(r, 0), 0);
+    CHECK_INT(bx_reader_shard_missing(r, 1), 1);
+    CHECK_STR(bx_reader_shard_name(r, 1), "tcp://127.0.0.1:1");
+    CHECK_INT(bx_reader_reopen(r, NULL), BX_OK); /* still down: still left out */
+    CHECK_INT(bx_reader_missing_count(r), 1);
+    bx_reader_close(r);
+
+    /* Nothing holding articles left: an error, even with allow_partial. */
+    write_file("remote-only", "remote 127.0.0.1:1\n");
+    CHECK_INT(open_path("remote-only", 1, &r, msg, sizeof msg), BX_ERR_NETWORK);
+    CHECK_CONTAINS(msg, "no shard holding articles answers");
+}
+
+static void test_docids(void)
+{
+    char path[300];
+    path_of(path, sizeof path, "numbered");
+    bx_writer_options o = { 0 };
+    o.create = 1;
+    bx_writer *w = NULL;
+    CHECK_INT(bx_writer_open(path, &o, &w, NULL), BX_OK);
+    bx_article x = article("x"), y = article("y");
+    CHECK_INT(bx_writer_put_at(w, &x, 10, NULL), BX_OK);
+    CHECK_INT(bx_writer_lastdocid(w), 10);
+    CHECK_INT(bx_writer_put_at(w, &y, 5, NULL), BX_ERR_INTERNAL); /* used ids are never reused */
+    CHECK_CONTAINS(bx_writer_errmsg(w), "document id 5 was used before");
+    int replaced = -1;
+    CHECK_INT(bx_writer_put_at(w, &x, 99, &replaced), BX_OK); /* a replacement keeps its id */
+    CHECK_INT(replaced, 1);
+    CHECK_INT(bx_writer_lastdocid(w), 10);
+    CHECK_INT(bx_writer_doccount(w), 1);
+    CHECK_INT(bx_writer_close(w, NULL), BX_OK);
+}
+
+static size_t suggestions(const char *name, const char *prefix)
+{
+    char path[300];
+    path_of(path, sizeof path, name);
+    const char *paths[] = { path };
+    bx_reader *r = NULL;
+    CHECK_INT(bx_reader_open(paths, 1, 0, &r, NULL), BX_OK);
+    char **list = NULL;
+    size_t n = 0;
+    CHECK_INT(bx_suggest(r, prefix, strlen(prefix), 5, &list, &n), BX_OK);
+    if (n)
+        CHECK_STR(list[0], "wheat");
+    bx_strings_free(list, n);
+    bx_reader_close(r);
+    return n;
+}
+
+static void test_spelling_move(void)
+{
+    static const char *const ids[] = { "s1" };
+    write_db("words", ids, 1, 0);
+    CHECK(suggestions("words", "whe") > 0);
+    char src[300], dest[300];
+    path_of(src, sizeof src, "words");
+    path_of(dest, sizeof dest, "spelling");
+    const char *srcs[] = { src };
+    char *err = NULL;
+    CHECK_INT(bx_spelling_move(srcs, 1, dest, &err), BX_OK);
+    bx_free(err);
+    CHECK_INT(suggestions("words", "whe"), 0);
+    CHECK(suggestions("spelling", "whe") > 0);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/byline-test-shards-XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_stub_files();
+    test_remote_down();
+    test_docids();
+    test_spelling_move();
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "test_shards: cannot remove '%s'\n", dir);
+    return test_report("test_shards");
+}

@@ -21,6 +21,12 @@ const double RECENCY_SHARE = 0.3;   // freshness adds up to this share of a typi
 const unsigned WILDCARD_MAX = 1000; // a wildcard expands to at most this many terms
 const int RECENCY_MAX_DAYS = 3660;  // days given a freshness weight; older ones get none
 
+// A query that matches nothing: a term no article has (ids are never empty).
+Xapian::Query nothing()
+{
+    return Xapian::Query(std::string("Q"));
+}
+
 // `category:Earn`, `source:"Harbour Gazette"`: exact, case-insensitive boolean filters.
 class LowerFieldProcessor : public Xapian::FieldProcessor
 {
@@ -39,19 +45,24 @@ class LowerFieldProcessor : public Xapian::FieldProcessor
 
 // `date:2023-01-01..2023-03-31`, `date:2023-01..2023-02`, `date:2023..`: a range over the
 // publication time, each end taken as its whole period.
+//
+// A bad date is not thrown from inside Xapian's parser (an exception thrown there from a
+// processor can crash it, as `-date:2 4` did in Xapian 1.4.22): it is noted in `error`, a query
+// matching nothing stands in, and run_search reports the error once parsing is over.
 class DateRangeProcessor : public Xapian::RangeProcessor
 {
   public:
-    DateRangeProcessor() : Xapian::RangeProcessor(BX_SLOT_DATE, "date:", 0)
+    explicit DateRangeProcessor(std::string &error)
+        : Xapian::RangeProcessor(BX_SLOT_DATE, "date:", 0), error_(error)
     {
     }
     Xapian::Query operator()(const std::string &begin, const std::string &end) override
     {
         int64_t lo = 0, hi = 0, unused = 0;
         if (!begin.empty() && bl_date_parse(begin.data(), begin.size(), &lo, &unused, nullptr))
-            throw Xapian::QueryParserError("invalid date '" + begin + "' in date range");
+            return invalid("invalid date '" + begin + "' in date range");
         if (!end.empty() && bl_date_parse(end.data(), end.size(), &unused, &hi, nullptr))
-            throw Xapian::QueryParserError("invalid date '" + end + "' in date range");
+            return invalid("invalid date '" + end + "' in date range");
         std::string vlo = Xapian::sortable_serialise(static_cast<double>(lo));
         std::string vhi = Xapian::sortable_serialise(static_cast<double>(hi));
         if (begin.empty() && end.empty())
@@ -62,21 +73,40 @@ class DateRangeProcessor : public Xapian::RangeProcessor
             return Xapian::Query(Xapian::Query::OP_VALUE_GE, BX_SLOT_DATE, vlo);
         return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, BX_SLOT_DATE, vlo, vhi);
     }
+
+  private:
+    Xapian::Query invalid(const std::string &message)
+    {
+        if (error_.empty())
+            error_ = message;
+        return nothing();
+    }
+    std::string &error_;
 };
 
 // `date:2024`, `date:2024-03`, `date:2024-03-14`: the whole period.
+// A bad date is noted in `error`, as in DateRangeProcessor.
 class DateFieldProcessor : public Xapian::FieldProcessor
 {
   public:
+    explicit DateFieldProcessor(std::string &error) : error_(error)
+    {
+    }
     Xapian::Query operator()(const std::string &value) override
     {
         int64_t lo = 0, hi = 0;
-        if (bl_date_parse(value.data(), value.size(), &lo, &hi, nullptr))
-            throw Xapian::QueryParserError("invalid date '" + value + "' after date:");
+        if (bl_date_parse(value.data(), value.size(), &lo, &hi, nullptr)) {
+            if (error_.empty())
+                error_ = "invalid date '" + value + "' after date:";
+            return nothing();
+        }
         return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, BX_SLOT_DATE,
                              Xapian::sortable_serialise(static_cast<double>(lo)),
                              Xapian::sortable_serialise(static_cast<double>(hi)));
     }
+
+  private:
+    std::string &error_;
 };
 
 // `lang:de`, `lang:german`: a language by code or name.
@@ -108,8 +138,9 @@ const Xapian::Stopper *english_stopper()
     return &stopper;
 }
 
+// Sets up the parser for a search; the date processors note a bad date in `error`.
 void setup_parser(Xapian::QueryParser &qp, bx_reader *r, const Xapian::Stem &stem, bool match_all,
-                  bool english)
+                  bool english, std::string &error)
 {
     if (english)
         qp.set_stopper(english_stopper());
@@ -124,9 +155,9 @@ void setup_parser(Xapian::QueryParser &qp, bx_reader *r, const Xapian::Stem &ste
     qp.add_boolean_prefix("source", (new LowerFieldProcessor("XSRC"))->release());
     qp.add_boolean_prefix("tag", (new LowerFieldProcessor("K"))->release());
     qp.add_boolean_prefix("lang", (new LangFieldProcessor())->release());
-    qp.add_boolean_prefix("date", (new DateFieldProcessor())->release());
+    qp.add_boolean_prefix("date", (new DateFieldProcessor(error))->release());
     qp.add_boolean_prefix("id", "Q");
-    qp.add_rangeprocessor((new DateRangeProcessor())->release());
+    qp.add_rangeprocessor((new DateRangeProcessor(error))->release());
 }
 
 // Whether a query word is free text that spelling correction may change: not an operator, not a
@@ -499,9 +530,10 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
 
     Xapian::Query q = match_all();
     if (!empty) {
+        std::string parse_error; // outlives qp, whose date processors write it
         Xapian::QueryParser qp;
         setup_parser(qp, r, stem, s->match_all != 0,
-                     !s->lang || !*s->lang || strcmp(s->lang, "en") == 0);
+                     !s->lang || !*s->lang || strcmp(s->lang, "en") == 0, parse_error);
         unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
                          Xapian::QueryParser::FLAG_PURE_NOT;
         std::string excluded;
@@ -510,6 +542,8 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
                               qp.parse_query(excluded, flags));
         else
             q = qp.parse_query(text, flags);
+        if (!parse_error.empty())
+            throw Xapian::QueryParserError(parse_error);
         if (s->want_correction) {
             std::string corrected = correct_spelling(r->db, stem, text);
             if (corrected != text) {

@@ -221,6 +221,18 @@ static void test_write_and_search(void)
     CHECK_INT(bx_search(r, &s, &res), BX_ERR_QUERY);
     CHECK_CONTAINS(bx_reader_errmsg(r), "invalid date 'notadate'");
     CHECK(res == NULL);
+    /* A bad date after a '-' and before another word once crashed Xapian's parser (found by
+     * fuzzing): an error, as any bad date. */
+    const char *bad_dates[] = { "-date:2 4", "oil -date:1987-13 x", "+date:zz..2024 y",
+                                "date:2 OR 4" };
+    for (size_t i = 0; i < sizeof bad_dates / sizeof bad_dates[0]; i++) {
+        s.query = bad_dates[i];
+        s.query_len = strlen(s.query);
+        CHECK_INT(bx_search(r, &s, &res), BX_ERR_QUERY);
+        if (i < 2)
+            CHECK_CONTAINS(bx_reader_errmsg(r), "invalid date");
+        CHECK(res == NULL);
+    }
 
     /* Facets: exact counts; the own filter of a field is ignored for that field. */
     memset(&s, 0, sizeof s);

@@ -324,6 +324,7 @@ done
 for mode in $MODES; do
     result totals byline "$mode" "$(awk -F'\t' -v m="$mode" '$1 == m {printf "%s%s", s, $2; s = ","}' "$TMP/byline-totals.txt")"
     result inexact byline "$mode" "$(awk -F'\t' -v m="$mode" '$1 == m && $3 == "gte" {n++} END {print n + 0}' "$TMP/byline-totals.txt")"
+    result relations byline "$mode" "$(awk -F'\t' -v m="$mode" '$1 == m {printf "%s%s", s, $3; s = ","}' "$TMP/byline-totals.txt")"
 done
 result meta load_after_latency "$(loadavg)"
 

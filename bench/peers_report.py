@@ -1,6 +1,7 @@
 """peers_report.py - writes the section "## Byline and its peers on Reuters-21578" of
 docs/BENCHMARKS.md from the results.tsv that bench/peers.sh gathered (see peers.py)."""
 
+import os
 import statistics
 
 SECTION = "## Byline and its peers on Reuters-21578"
@@ -26,7 +27,7 @@ DAEMON_RSS_TARGET_MB = 200
 
 
 def load(path):
-    meta, index, lat, qps, wrk, totals, inexact = {}, {}, {}, {}, {}, {}, {}
+    meta, index, lat, qps, wrk, totals, inexact, rel = {}, {}, {}, {}, {}, {}, {}, {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             r = line.rstrip("\n").split("\t")
@@ -45,7 +46,9 @@ def load(path):
                 totals.setdefault((r[1], r[2]), [int(x) for x in r[3].split(",") if x])
             elif kind == "inexact":
                 inexact[(r[1], r[2])] = int(r[3])
-    return meta, index, lat, qps, wrk, totals, inexact
+            elif kind == "relations":
+                rel[(r[1], r[2])] = r[3].split(",")
+    return meta, index, lat, qps, wrk, totals, inexact, rel
 
 
 def med(xs):
@@ -70,7 +73,7 @@ def ratio(a, b):
 
 
 def report(results, out):
-    meta, index, lat, qps, wrk, totals, inexact = load(results)
+    meta, index, lat, qps, wrk, totals, inexact, rel = load(results)
     runs = int(meta.get("runs", "0"))
     idx = {e: (med([w for w, _, _ in v]), med([r for _, r, _ in v]), v[-1][2]) for e, v in index.items()}
     p50 = {k: med([a for a, _ in v]) for k, v in lat.items()}
@@ -228,12 +231,20 @@ def report(results, out):
     )
     add("")
 
+    # ---- notes kept by hand beside this script, about the last full run
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers_notes.md")
+    if os.path.exists(notes):
+        with open(notes, encoding="utf-8") as f:
+            add(f.read().rstrip("\n"))
+        add("")
+
     # ---- totals
     add("### Do the engines count the same matches?")
     add("")
     add(
-        "Each engine's total for each query of the warm-up pass, against Byline's (which counts "
-        "with `match=all`, every word required, as the peers do). Tokenising and stemming differ "
+        "Each engine's total for each query of the warm-up pass, against Byline's where Byline's "
+        "is exact (it counts with `match=all`, every word required, as the peers do; see below "
+        "for the others). Tokenising and stemming differ "
         "a little between engines, so small differences are expected; a large one would mean an "
         "engine answered a different question."
     )
@@ -242,13 +253,14 @@ def report(results, out):
     add("| --- |" + " ---: |" * len(PEERS))
     for mode in MODE_NAMES:
         bt = totals.get(("byline", mode), [])
+        exact = [r != "gte" for r in rel.get(("byline", mode), ["eq"] * len(bt))]
         cells = []
         for e in PEERS:
-            pt = totals.get((e, mode), [])
-            same = sum(1 for a, b in zip(bt, pt) if a == b)
-            within = sum(1 for a, b in zip(bt, pt) if abs(a - b) <= 0.05 * max(a, b, 1))
+            pairs = [(a, b) for a, b, x in zip(bt, totals.get((e, mode), []), exact) if x]
+            same = sum(1 for a, b in pairs if a == b)
+            within = sum(1 for a, b in pairs if abs(a - b) <= 0.05 * max(a, b, 1))
             cells.append(f"{same} same, {within} within 5 %")
-        add(f"| {MODE_NAMES[mode]} ({len(bt)} queries) | " + " | ".join(cells) + " |")
+        add(f"| {MODE_NAMES[mode]} ({sum(exact)} exact totals of {len(bt)}) | " + " | ".join(cells) + " |")
     add("")
     gte = [f"{MODE_NAMES[m]} {inexact.get(('byline', m), 0)}" for m in MODE_NAMES]
     add(

@@ -106,7 +106,7 @@ SECTION=$TMP/section.md
     echo "## Scale"
     echo
     echo "How Byline's costs grow with the corpus, on generated news (\`bench/gen_corpus.py\`,"
-    echo "seed $SEED: Zipfian vocabulary of 200,000 words and collocations, bodies of median 280"
+    echo "seed $SEED: Zipfian vocabulary (exponent 1.25) of 200,000 words and collocations, bodies of median 280"
     echo "words, 20 categories, 60 sources, 3,000 authors, dates over 2019-2024; each corpus is"
     echo "the first N articles of the largest). One run per size: \`byline-index --db DB --quiet"
     echo "corpus.jsonl\` with its defaults (\`--jobs\` = cores), timed by GNU time; then"

@@ -60,7 +60,7 @@ shard_of() { # ID N
     done
     echo $((h % $2))
 }
-for id in reuters-1 reuters-2 reuters-17 reuters-100 reuters-999 reuters-2500; do
+for id in reuters-1 reuters-2 reuters-17 reuters-100 reuters-999 reuters-1999; do
     want=$(shard_of "$id" 3)
     for i in 0 1 2; do
         got=$(xapian-delve -t "Q$id" "$FIX/sharded/shard-$i")

@@ -94,7 +94,7 @@ for url in "$LOCAL" "$REMOTE_URL"; do
     want=$BODY
     http GET "$url/suggest?q=oil+pri&limit=8"
     assert_eq "$BODY" "$want" "$url: /suggest as over one database"
-    for id in reuters-1 reuters-2500; do
+    for id in reuters-1 reuters-1999; do
         http GET "$ONE/articles/$id"
         want=$BODY
         http GET "$url/articles/$id"

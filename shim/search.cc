@@ -18,7 +18,7 @@ namespace
 {
 
 const double RECENCY_SHARE = 0.3;   // freshness adds up to this share of a typical top score
-const unsigned WILDCARD_MAX = 1000; // a wildcard expands to at most this many terms
+const unsigned WILDCARD_MAX = 1000; // the terms all of a query's wildcards expand to, at most
 const int RECENCY_MAX_DAYS = 3660;  // days given a freshness weight; older ones get none
 
 // A query that matches nothing: a term no article has (ids are never empty).
@@ -138,9 +138,9 @@ const Xapian::Stopper *english_stopper()
     return &stopper;
 }
 
-// Sets up the parser for a search; the date processors note a bad date in `error`.
-void setup_parser(Xapian::QueryParser &qp, bx_reader *r, const Xapian::Stem &stem, bool match_all,
-                  bool english, std::string &error)
+// Sets up the parser for the query `text`; the date processors note a bad date in `error`.
+void setup_parser(Xapian::QueryParser &qp, bx_reader *r, const Xapian::Stem &stem,
+                  const std::string &text, bool match_all, bool english, std::string &error)
 {
     if (english)
         qp.set_stopper(english_stopper());
@@ -148,7 +148,13 @@ void setup_parser(Xapian::QueryParser &qp, bx_reader *r, const Xapian::Stem &ste
     qp.set_stemmer(stem);
     qp.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);
     qp.set_default_op(match_all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR);
-    qp.set_max_expansion(WILDCARD_MAX, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+    // Xapian bounds each wildcard; the bound is shared out among a query's wildcards (a '*'
+    // after a word character), so that `a* b* c* ...` stays as cheap as one wildcard.
+    unsigned wildcards = 0;
+    for (size_t i = 1; i < text.size(); i++)
+        wildcards += text[i] == '*' && text[i - 1] != ' ' && text[i - 1] != '*';
+    qp.set_max_expansion(std::max(10u, WILDCARD_MAX / std::max(1u, wildcards)),
+                         Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
     qp.add_prefix("title", "S");
     qp.add_prefix("author", "A");
     qp.add_boolean_prefix("category", (new LowerFieldProcessor("XCAT"))->release());
@@ -532,7 +538,7 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     if (!empty) {
         std::string parse_error; // outlives qp, whose date processors write it
         Xapian::QueryParser qp;
-        setup_parser(qp, r, stem, s->match_all != 0,
+        setup_parser(qp, r, stem, text, s->match_all != 0,
                      !s->lang || !*s->lang || strcmp(s->lang, "en") == 0, parse_error);
         unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
                          Xapian::QueryParser::FLAG_PURE_NOT;

@@ -581,12 +581,16 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
         enq.set_time_limit(s->time_limit_ms / 1000.0);
 
     bool days = s->date_unit != BX_DATES_HOURS;
+    // Xapian 1.4 over-counts match spies on remote shards in a search sorted by value (the
+    // more so the more hits are asked for): there, facets are counted in a pass of their own.
+    bool spies_apart = sort != BX_SORT_RELEVANCE && bx_reader_has_remote(r);
+    Xapian::Enquire counting(r->db);
     std::vector<std::pair<unsigned, Xapian::ValueCountMatchSpy *>> spies;
     for (unsigned f : all_facets) {
         if (!(s->facets & f) || facet_filtered(s, f))
             continue;
         spies.emplace_back(f, new Xapian::ValueCountMatchSpy(facet_slot(f, days)));
-        enq.add_matchspy(spies.back().second->release());
+        (spies_apart ? counting : enq).add_matchspy(spies.back().second->release());
     }
     Xapian::doccount check = s->check_at_least;
     if (s->facets)
@@ -610,6 +614,11 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
         res->total =
             std::max<uint64_t>(res->mset.get_matches_lower_bound(),
                                near.empty() ? s->offset + res->mset.size() : res->mset.size());
+    if (spies_apart && !spies.empty()) {
+        counting.set_query(with_filter(q, filters(s, 0)));
+        counting.set_weighting_scheme(Xapian::BoolWeight());
+        counting.get_mset(0, 0, r->db.get_doccount());
+    }
     for (auto &sp : spies)
         bx_counts_from_spy(*sp.second, facet_is_set(sp.first), res->facets[sp.first]);
     // Disjunctive facets: a filtered field is counted without its own filter.
@@ -942,7 +951,9 @@ extern "C" bx_status bx_related(bx_reader *r, const char *id, size_t id_len, uns
         rset.add_document(*p);
         Xapian::Enquire enq(r->db);
         PlainTermDecider decider;
-        Xapian::ESet eset = enq.get_eset(20, rset, &decider);
+        // Exact term frequencies: over shards Xapian would otherwise weigh the terms with the
+        // frequencies of the shard holding the article.
+        Xapian::ESet eset = enq.get_eset(20, rset, Xapian::Enquire::USE_EXACT_TERMFREQ, &decider);
         res = new bx_results;
         res->db = r->db;
         res->stem = r->stems.get("en");

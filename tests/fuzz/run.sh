@@ -15,6 +15,7 @@ BUILD=${FUZZ_BUILD:-build-fuzz}
 JOBS=$(nproc 2>/dev/null || echo 2)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$PWD/tests/fuzz/lsan.supp"
 
 if [ $# -gt 0 ]; then
     targets=("$@")
@@ -47,6 +48,11 @@ common=(-rss_limit_mb=2048 -timeout=25)
 run_target() {
     local t=$1 bin="$BUILD/tests/fuzz/$1" out="$BUILD/fuzz/$1"
     rm -rf "$out/artifacts" "$out/log" "$out/result"
+    # What earlier runs found is fuzzed on from, until it grows so large that running it all
+    # first (which -max_total_time does not bound) would not fit the time: then from the seeds.
+    if [ -d "$out/corpus" ] && [ "$(ls "$out/corpus" | wc -l)" -gt 500 ]; then
+        rm -rf "$out/corpus"
+    fi
     mkdir -p "$out/corpus" "$out/artifacts"
 
     # Every crash found so far, once each: a fuzzer given files runs them and stops.
@@ -88,7 +94,10 @@ run_target() {
 }
 
 # The targets' temporary folders (their inputs as files, the sample index) stay in the build.
-export TMPDIR="$PWD/$BUILD/fuzz/tmp"
+case "$BUILD" in
+/*) export TMPDIR="$BUILD/fuzz/tmp" ;;
+*) export TMPDIR="$PWD/$BUILD/fuzz/tmp" ;;
+esac
 rm -rf "$TMPDIR"
 mkdir -p "$TMPDIR"
 

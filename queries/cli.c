@@ -55,12 +55,10 @@ static void print_snippet(const char *s, int tty)
                 break;
             }
         }
-        if (i == sizeof map / sizeof map[0])
-            putchar(*s == '\n' ? ' ' : *s++);
-        else
-            continue;
-        if (s[-1] != '\n' && *s == '\n')
+        if (i == sizeof map / sizeof map[0]) {
+            putchar(*s == '\n' ? ' ' : *s);
             s++;
+        }
     }
     putchar('\n');
 }

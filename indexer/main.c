@@ -396,14 +396,13 @@ static int default_jobs(void)
     return n > 4 ? 4 : (int)n;
 }
 
-/* Starts one writer thread per shard for a new index. Returns 0 or -1. */
-static int start_parallel(run *r, int jobs, const bx_writer_options *wo)
+/* Makes r->build_dir, the folder beside the index that an index is built in before it is
+ * swapped in ("DB.build-PID"), removing what failed runs left. Returns 0 or -1. */
+static int make_build_dir(run *r, size_t len)
 {
     remove_stale_builds(r->db);
-    size_t len = strlen(r->db) + 64;
     r->build_dir = malloc(len);
-    r->shards = calloc((size_t)jobs, sizeof *r->shards);
-    if (!r->build_dir || !r->shards) {
+    if (!r->build_dir) {
         msg("out of memory");
         return -1;
     }
@@ -412,6 +411,37 @@ static int start_parallel(run *r, int jobs, const bx_writer_options *wo)
         msg("cannot create '%s': %s", r->build_dir, strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+/* Starts a writer thread for each of the databases r->shards[0..n), creating them, and
+ * emptying them first when `overwrite`. Returns 0 or -1. */
+static int start_pool(run *r, int n, const bx_writer_options *wo, int overwrite)
+{
+    bx_writer_options so = *wo;
+    so.create = 1;
+    so.overwrite = overwrite;
+    char *err = NULL;
+    r->pool = ix_pool_new((const char *const *)r->shards, n, &so, r->strict, r->quiet, &err);
+    if (!r->pool) {
+        msg("%s", err ? err : "cannot start writers");
+        free(err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Starts one writer thread per shard for a new index. Returns 0 or -1. */
+static int start_parallel(run *r, int jobs, const bx_writer_options *wo)
+{
+    size_t len = strlen(r->db) + 64;
+    r->shards = calloc((size_t)jobs, sizeof *r->shards);
+    if (!r->shards) {
+        msg("out of memory");
+        return -1;
+    }
+    if (make_build_dir(r, len) != 0)
+        return -1;
     for (int i = 0; i < jobs; i++) {
         r->shards[i] = malloc(len + 16);
         if (!r->shards[i]) {
@@ -421,17 +451,7 @@ static int start_parallel(run *r, int jobs, const bx_writer_options *wo)
         snprintf(r->shards[i], len + 16, "%s/shard-%d", r->build_dir, i);
         r->n_shards++;
     }
-    bx_writer_options so = *wo;
-    so.create = 1;
-    so.overwrite = 1;
-    char *err = NULL;
-    r->pool = ix_pool_new((const char *const *)r->shards, jobs, &so, r->strict, r->quiet, &err);
-    if (!r->pool) {
-        msg("%s", err ? err : "cannot start writers");
-        free(err);
-        return -1;
-    }
-    return 0;
+    return start_pool(r, jobs, wo, 1);
 }
 
 /* Waits for the shard writers, merges the shards and puts the result in place of the (empty)
@@ -697,17 +717,8 @@ static int start_sharded(run *r, const opts *o, int have, const bx_writer_option
         return EXIT_FAIL;
     }
     if (o->overwrite) {
-        remove_stale_builds(r->db);
-        r->build_dir = malloc(len);
-        if (!r->build_dir) {
-            msg("out of memory");
+        if (make_build_dir(r, len) != 0)
             return EXIT_FAIL;
-        }
-        snprintf(r->build_dir, len, "%s.build-%ld", r->db, (long)getpid());
-        if (mkdir(r->build_dir, 0755) != 0) {
-            msg("cannot create '%s': %s", r->build_dir, strerror(errno));
-            return EXIT_FAIL;
-        }
         snprintf(r->target, len, "%s/index", r->build_dir);
     } else {
         snprintf(r->target, len, "%s", r->db);
@@ -725,16 +736,9 @@ static int start_sharded(run *r, const opts *o, int have, const bx_writer_option
         ix_shards_path(r->target, i, r->shards[i], len);
         r->n_shards++;
     }
-    bx_writer_options so = *wo;
-    so.create = 1;
-    so.overwrite = 0;
-    char *err = NULL;
-    r->pool = ix_pool_new((const char *const *)r->shards, n, &so, r->strict, r->quiet, &err);
-    if (!r->pool) {
-        msg("%s", err ? err : "cannot start writers");
-        free(err);
+    if (start_pool(r, n, wo, 0) != 0)
         return EXIT_FAIL;
-    }
+    char *err = NULL;
     r->sharded = n;
     r->next_docid = ix_pool_lastdocid(r->pool) + 1;
     char spelling[4200], why[1024];

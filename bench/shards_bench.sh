@@ -204,32 +204,5 @@ if [[ "$DOC" == - ]]; then
     cat "$SECTION_FILE"
     exit 0
 fi
-python3 - "$DOC" "$SECTION_FILE" "$SECTION" <<'PY'
-import os, sys
-doc, section_file, heading = sys.argv[1:4]
-new = open(section_file, encoding="utf-8").read().rstrip("\n") + "\n"
-lines = open(doc, encoding="utf-8").read().splitlines(keepends=True) if os.path.exists(doc) else []
-out, i, done = [], 0, False
-while i < len(lines):
-    if lines[i].rstrip("\n") == heading and not done:
-        i += 1
-        while i < len(lines) and not lines[i].startswith("## "):
-            i += 1
-        out.append(new)
-        if i < len(lines):
-            out.append("\n")
-        done = True
-        continue
-    out.append(lines[i])
-    i += 1
-if not done:
-    while out and out[-1].strip() == "":
-        out.pop()
-    out.append("\n")
-    out.append(new)
-tmp = doc + ".tmp"
-with open(tmp, "w", encoding="utf-8") as f:
-    f.write("".join(out))
-os.replace(tmp, doc)
-PY
+python3 "$BENCH_DIR/write_section.py" "$DOC" "$SECTION_FILE" "$SECTION"
 say "wrote the section \"$SECTION\" of $DOC"

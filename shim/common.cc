@@ -216,6 +216,27 @@ class SnowballStem : public Xapian::StemImplementation
 
     std::string operator()(const std::string &word) override
     {
+        auto hit = memo_.find(word);
+        if (hit != memo_.end())
+            return hit->second;
+        std::string stem = run(word);
+        if (memo_.size() >= MEMO_MAX)
+            memo_.clear();
+        memo_.emplace(word, stem);
+        return stem;
+    }
+    std::string get_description() const override
+    {
+        return "libstemmer(" + name_ + ")";
+    }
+
+  private:
+    // Words repeat (a corpus's vocabulary is Zipfian), so the stems of the words seen last
+    // are kept: indexing asks for the stem of every word. Bounded, and cleared when full.
+    static const size_t MEMO_MAX = 1u << 16;
+
+    std::string run(const std::string &word)
+    {
         const sb_symbol *out =
             sb_stemmer_stem(stemmer_, reinterpret_cast<const sb_symbol *>(word.data()),
                             static_cast<int>(word.size()));
@@ -224,13 +245,9 @@ class SnowballStem : public Xapian::StemImplementation
         return std::string(reinterpret_cast<const char *>(out),
                            static_cast<size_t>(sb_stemmer_length(stemmer_)));
     }
-    std::string get_description() const override
-    {
-        return "libstemmer(" + name_ + ")";
-    }
 
-  private:
     sb_stemmer *stemmer_;
+    std::unordered_map<std::string, std::string> memo_;
     std::string name_;
 };
 

@@ -35,6 +35,8 @@ void index_text(bx_writer *w, const std::string &text, Xapian::termcount wdf,
 {
     if (text.empty())
         return;
+    // Xapian's spelling data comes from unprefixed text only.
+    w->spelling.counting = !w->opts.no_spelling && prefix.empty();
     if (w->opts.no_positions)
         w->tg.index_text_without_positions(text, wdf, prefix);
     else
@@ -169,12 +171,37 @@ Xapian::Document build_document(bx_writer *w, const bx_article *a)
     return doc;
 }
 
+// Adding words to Xapian's spelling table rewrites the table's lists of words by letter
+// groups at each commit, which costs as much as indexing the articles when done every few
+// thousand articles; so the commits made every --batch articles add the counted words only
+// once this many articles have gathered. bx_writer_commit and bx_writer_close add them
+// always.
+const size_t SPELLING_EVERY = 20000;
+
+// Adds the words counted so far to the spelling table (they land with the next commit).
+void add_spellings(bx_writer *w)
+{
+    w->unspelled = 0;
+    for (const auto &kv : w->spelling.words)
+        w->db.add_spelling(kv.first, kv.second);
+    w->spelling.words.clear();
+}
+
 bx_status after_change(bx_writer *w)
 {
     w->pending++;
-    if (w->opts.flush_every && w->pending >= w->opts.flush_every)
-        return bx_writer_commit(w);
-    return BX_OK;
+    w->unspelled++;
+    if (!w->opts.flush_every || w->pending < w->opts.flush_every)
+        return BX_OK;
+    try {
+        if (w->unspelled >= SPELLING_EVERY)
+            add_spellings(w);
+        w->db.commit();
+        w->pending = 0;
+        return BX_OK;
+    } catch (...) {
+        return bx_status_from_exception("cannot commit index", w->err);
+    }
 }
 
 } // namespace
@@ -209,8 +236,8 @@ extern "C" bx_status bx_writer_open(const char *path_z, const bx_writer_options 
         w->opts = *opts;
         w->db = Xapian::WritableDatabase(path_z, flags);
         if (!opts->no_spelling) {
-            w->tg.set_database(w->db);
-            w->tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+            w->tg.set_stopper(&w->spelling);
+            w->tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
         }
         *out = w;
         return BX_OK;
@@ -295,6 +322,7 @@ extern "C" bx_status bx_writer_commit(bx_writer *w)
     if (!w)
         return BX_ERR_INVALID;
     try {
+        add_spellings(w);
         w->db.commit();
         w->pending = 0;
         return BX_OK;
@@ -334,6 +362,7 @@ extern "C" bx_status bx_writer_close(bx_writer *w, char **err)
         return BX_OK;
     bx_status st = BX_OK;
     try {
+        add_spellings(w);
         w->db.commit();
         w->db.close();
     } catch (...) {

@@ -451,7 +451,10 @@ static int start_parallel(run *r, int jobs, const bx_writer_options *wo)
         snprintf(r->shards[i], len + 16, "%s/shard-%d", r->build_dir, i);
         r->n_shards++;
     }
-    return start_pool(r, jobs, wo, 1);
+    /* The shards are merged into a new database, which is synced; they need not be. */
+    bx_writer_options so = *wo;
+    so.no_sync = 1;
+    return start_pool(r, jobs, &so, 1);
 }
 
 /* Waits for the shard writers, merges the shards and puts the result in place of the (empty)

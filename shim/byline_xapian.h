@@ -137,6 +137,8 @@ typedef struct bx_writer_options {
     int no_spelling;    /* do not record spelling data (faster indexing, no did-you-mean) */
     int no_positions;   /* do not record word positions (no phrase search) */
     size_t flush_every; /* commit after this many changes; 0 means only on bx_writer_commit */
+    int no_sync;        /* commits do not wait for the disk: for a database that is merged
+                         * into another (which is synced) and then thrown away */
 } bx_writer_options;
 
 /* Opens a database for writing at `path_z`, taking its lock. On success returns BX_OK and

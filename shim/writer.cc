@@ -232,6 +232,8 @@ extern "C" bx_status bx_writer_open(const char *path_z, const bx_writer_options 
         int flags = opts->overwrite ? Xapian::DB_CREATE_OR_OVERWRITE
                     : opts->create  ? Xapian::DB_CREATE_OR_OPEN
                                     : Xapian::DB_OPEN;
+        if (opts->no_sync)
+            flags |= Xapian::DB_NO_SYNC;
         w = new bx_writer;
         w->opts = *opts;
         w->db = Xapian::WritableDatabase(path_z, flags);

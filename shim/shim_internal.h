@@ -47,6 +47,11 @@ inline Xapian::Query match_all()
 // first character of each word; when it says no, the word is not lower-cased and fn gets an
 // empty string (for callers that look only at some words). ASCII is handled without Unicode
 // table lookups.
+inline bool bx_ascii_wordchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
 template <class Want, class Fn> void bx_for_each_word(const char *text, size_t n, Want want, Fn fn)
 {
     std::string lower;
@@ -59,8 +64,7 @@ template <class Want, class Fn> void bx_for_each_word(const char *text, size_t n
         if (pos < n) {
             unsigned char c = static_cast<unsigned char>(text[pos]);
             if (c < 0x80) {
-                wordchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                           (c >= '0' && c <= '9') || c == '_';
+                wordchar = bx_ascii_wordchar(c);
                 cp = c >= 'A' && c <= 'Z' ? c + 32 : c;
             } else {
                 Xapian::Utf8Iterator it(text + pos, n - pos);
@@ -80,9 +84,14 @@ template <class Want, class Fn> void bx_for_each_word(const char *text, size_t n
                 in_word = true;
                 keep = want(cp);
             }
-            if (!keep)
-                ;
-            else if (cp < 0x80)
+            if (!keep) {
+                // An unwanted word: its ASCII word characters are passed over in one go.
+                pos += len;
+                while (pos < n && bx_ascii_wordchar(static_cast<unsigned char>(text[pos])))
+                    pos++;
+                continue;
+            }
+            if (cp < 0x80)
                 lower += static_cast<char>(cp);
             else
                 Xapian::Unicode::append_utf8(lower, cp);

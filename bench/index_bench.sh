@@ -68,7 +68,8 @@ command -v xapian-compact >/dev/null 2>&1 || die "xapian-compact is missing: sud
 [[ -r "$CORPUS" ]] || die "cannot read the corpus $CORPUS (set CORPUS=...)"
 [[ -r "$INDEX_SCRIPT" && -r "$CONVERTER" ]] || die "missing $INDEX_SCRIPT or $CONVERTER"
 
-# Both indexers honour this; leave Xapian's default (10000), which is also Byline's batch.
+# Both indexers honour this: scriptindex flushes at Xapian's default (10000 documents),
+# byline-index commits every 2,000 articles (its --batch default), as each chooses.
 unset XAPIAN_FLUSH_THRESHOLD
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/byline-index-bench.XXXXXX")
@@ -304,14 +305,14 @@ What each side does:
 - \`byline-index --quiet\` reads the uncompressed JSON Lines file (so neither side pays
   for gzip; the conversion for scriptindex took ${CONVERT_S} s and is not timed).
   Defaults: Snowball english from libstemmer with STEM_ALL (stemmed terms only),
-  positions, spelling data, a commit every 10,000 articles.
+  positions, spelling data, a commit every 2,000 articles (its \`--batch\` default).
 - \`scriptindex\` reads a dump converted once from the same file
   (\`bench/jsonl2scriptindex.py\`) and indexes it with \`bench/reuters.index\`: id as
   unique \`Q\` term; title at weight 3 and under \`S\`; body with positions; spelling data
   for title and body; categories as \`XCAT\` terms; source as \`XSRC\` term; \`L\`
   language term; date as \`D\`/\`M\`/\`Y\` terms and a sortable number in value 0; values
   1-5 as Byline fills them; every field stored as document data. Xapian's default flush
-  threshold (10,000) applies to both.
+  threshold (10,000 documents) applies to it.
 - Differences that could not be avoided: scriptindex 1.4 has no \`stemstrategy\`
   action (added in 1.5), so \`-s english\` indexes every word twice, unstemmed and as a
   \`Z\`-prefixed stem (STEM_SOME), where Byline keeps only the stem (STEM_ALL): the

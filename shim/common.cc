@@ -201,7 +201,7 @@ const LangName *lang_find(const char *lang)
 class SnowballStem : public Xapian::StemImplementation
 {
   public:
-    explicit SnowballStem(const LangName *lang) : name_(lang->snowball)
+    SnowballStem(const LangName *lang, bool memo) : name_(lang->snowball), memo_on_(memo)
     {
         stemmer_ = sb_stemmer_new(lang->snowball, "UTF_8");
         if (!stemmer_)
@@ -216,6 +216,8 @@ class SnowballStem : public Xapian::StemImplementation
 
     std::string operator()(const std::string &word) override
     {
+        if (!memo_on_ || word.size() > MEMO_WORD_MAX)
+            return run(word);
         auto hit = memo_.find(word);
         if (hit != memo_.end())
             return hit->second;
@@ -234,6 +236,7 @@ class SnowballStem : public Xapian::StemImplementation
     // Words repeat (a corpus's vocabulary is Zipfian), so the stems of the words seen last
     // are kept: indexing asks for the stem of every word. Bounded, and cleared when full.
     static const size_t MEMO_MAX = 1u << 16;
+    static const size_t MEMO_WORD_MAX = 32; // longer words are rare: not kept
 
     std::string run(const std::string &word)
     {
@@ -247,18 +250,19 @@ class SnowballStem : public Xapian::StemImplementation
     }
 
     sb_stemmer *stemmer_;
-    std::unordered_map<std::string, std::string> memo_;
     std::string name_;
+    bool memo_on_;
+    std::unordered_map<std::string, std::string> memo_;
 };
 
 } // namespace
 
-Xapian::Stem bx_snowball_stem(const std::string &lang)
+Xapian::Stem bx_snowball_stem(const std::string &lang, bool memo)
 {
     const LangName *l = lang_find(lang.c_str());
     if (!l)
         return Xapian::Stem();
-    return Xapian::Stem(new SnowballStem(l));
+    return Xapian::Stem(new SnowballStem(l, memo));
 }
 
 const Xapian::Stem &StemCache::get(const char *lang)
@@ -268,7 +272,7 @@ const Xapian::Stem &StemCache::get(const char *lang)
     auto it = stems_.find(lang);
     if (it != stems_.end())
         return it->second;
-    return stems_.emplace(lang, bx_snowball_stem(lang)).first->second;
+    return stems_.emplace(lang, bx_snowball_stem(lang, memo_)).first->second;
 }
 
 extern "C" const char *bx_lang_resolve_z(const char *lang)

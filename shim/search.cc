@@ -670,11 +670,15 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     // Facets are counted over every match. In a search by relevance they are counted in a
     // pass of their own that weighs nothing (Xapian's BoolWeight), and the ranked search
     // stops early as without facets: cheaper than weighing every match (about 15 % fewer
-    // instructions for one-word queries). A search sorted by date already skips the weights.
-    // Xapian 1.4 also over-counts match spies on remote shards in a search sorted by value
-    // (the more so the more hits are asked for): there, too, they are counted apart.
+    // instructions for one-word queries). A search sorted by date must visit every match
+    // anyway to sort them, so there one pass does both. Xapian 1.4 also over-counts match
+    // spies on remote shards in a search sorted by value (the more so the more hits are
+    // asked for): there, too, they are counted apart.
     bool spies_apart = s->facets && ((sort == BX_SORT_RELEVANCE && !s->collapse) ||
                                      (sort != BX_SORT_RELEVANCE && bx_reader_has_remote(r)));
+    // The counting pass also gives the exact total, except when stories are collapsed (it
+    // does not collapse): then the ranked search counts every match, as without it.
+    bool total_apart = spies_apart && !s->collapse;
     Xapian::Enquire counting(r->db);
     std::vector<std::pair<unsigned, Xapian::ValueCountMatchSpy *>> spies;
     for (unsigned f : all_facets) {
@@ -684,7 +688,7 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
         (spies_apart ? counting : enq).add_matchspy(spies.back().second->release());
     }
     Xapian::doccount check = s->check_at_least;
-    if (s->facets && !spies_apart)
+    if (s->facets && !total_apart)
         check = r->db.get_doccount();
     std::vector<std::string> near;
     if (!empty && sort == BX_SORT_RELEVANCE)
@@ -708,9 +712,18 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     if (spies_apart) {
         counting.set_query(with_filter(q, filters(s, 0)));
         counting.set_weighting_scheme(Xapian::BoolWeight());
+        // The time limit covers both passes: the counting one gets what is left.
+        if (s->time_limit_ms)
+            counting.set_time_limit(std::max(1.0, s->time_limit_ms - ms) / 1000.0);
+        auto t1 = std::chrono::steady_clock::now();
         Xapian::MSet all = counting.get_mset(0, 0, r->db.get_doccount());
-        res->total = all.get_matches_lower_bound();
-        res->exact = true;
+        ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1)
+                  .count();
+        res->timed_out = s->time_limit_ms && ms >= s->time_limit_ms;
+        if (total_apart) {
+            res->exact = all.get_matches_lower_bound() == all.get_matches_upper_bound();
+            res->total = std::max<uint64_t>(all.get_matches_lower_bound(), res->total);
+        }
     }
     for (auto &sp : spies)
         bx_counts_from_spy(*sp.second, facet_is_set(sp.first), res->facets[sp.first]);

@@ -21,16 +21,21 @@ bx_status bx_status_from_exception(const std::string &what, std::string &msg);
 void bx_set_err(char **err, const std::string &msg);
 
 // A Xapian::Stem running libstemmer's Snowball stemmer for `lang` (code or name). Returns an
-// empty Stem (no stemming) when libstemmer has no such language.
-Xapian::Stem bx_snowball_stem(const std::string &lang);
+// empty Stem (no stemming) when libstemmer has no such language. With `memo`, it remembers
+// the stems of recent words (for indexing, which asks for the stem of every word).
+Xapian::Stem bx_snowball_stem(const std::string &lang, bool memo = false);
 
 // Caches one Snowball stemmer per language for one handle (stemmers are not thread-safe).
 class StemCache
 {
   public:
+    explicit StemCache(bool memo = false) : memo_(memo)
+    {
+    }
     const Xapian::Stem &get(const char *lang);
 
   private:
+    bool memo_;
     std::map<std::string, Xapian::Stem> stems_;
     Xapian::Stem none_;
 };
@@ -148,7 +153,7 @@ struct bx_writer {
     Xapian::WritableDatabase db;
     Xapian::TermGenerator tg;
     SpellingCounter spelling;
-    StemCache stems;
+    StemCache stems{ true };
     std::string err;
     bx_writer_options opts;
     size_t pending = 0;   // changes since the last commit

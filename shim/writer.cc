@@ -181,10 +181,12 @@ const size_t SPELLING_EVERY = 20000;
 // Adds the words counted so far to the spelling table (they land with the next commit).
 void add_spellings(bx_writer *w)
 {
+    // Taken out first, so that a failure part way cannot add the same counts twice.
+    std::unordered_map<std::string, Xapian::termcount> words;
+    words.swap(w->spelling.words);
     w->unspelled = 0;
-    for (const auto &kv : w->spelling.words)
+    for (const auto &kv : words)
         w->db.add_spelling(kv.first, kv.second);
-    w->spelling.words.clear();
 }
 
 bx_status after_change(bx_writer *w)

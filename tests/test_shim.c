@@ -1,5 +1,6 @@
 /* test_shim.c - the shim's own test, in C against byline_xapian.h alone: writing, reading,
  * searching, every language, errors, and a damaged index. */
+#include "byline_common.h"
 #include "byline_xapian.h"
 #include "testutil.h"
 
@@ -417,6 +418,76 @@ static void test_damaged_index(void)
     bx_free(err);
 }
 
+/* from/to filters: whole days go through the day, month and year terms, other bounds
+ * through the date value; both must agree with the dates themselves, at the edges of days,
+ * months, years and a leap day, and past the number of terms a range may take. */
+static void test_date_ranges(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/dates", dir);
+    bx_writer_options o = { 0 };
+    o.create = 1;
+    bx_writer *w = NULL;
+    char *err = NULL;
+    CHECK_INT(bx_writer_open(path, &o, &w, &err), BX_OK);
+    static const int when[][6] = {
+        { 1999, 6, 30, 10, 0, 0 }, { 2023, 12, 31, 23, 59, 59 }, { 2024, 1, 1, 0, 0, 0 },
+        { 2024, 2, 28, 12, 0, 0 }, { 2024, 2, 29, 0, 0, 0 },     { 2024, 2, 29, 23, 59, 59 },
+        { 2024, 3, 1, 0, 0, 0 },   { 2024, 12, 31, 23, 59, 59 }, { 2025, 1, 1, 0, 0, 0 },
+        { 2025, 3, 15, 8, 0, 0 },
+    };
+    enum { N = sizeof when / sizeof when[0] };
+    int64_t dates[N];
+    char ids[N + 1][16];
+    for (int i = 0; i < N; i++) {
+        dates[i] = bl_date_from_civil(when[i][0], when[i][1], when[i][2], when[i][3], when[i][4],
+                                      when[i][5]);
+        snprintf(ids[i], sizeof ids[i], "d%d", i);
+        bx_article a = article(ids[i], "Harbour news", "The port reopened.", "en", dates[i]);
+        put(w, &a, 0);
+    }
+    bx_article undated = article("undated", "Harbour news", "The port reopened.", "en", 0);
+    put(w, &undated, 0);
+    CHECK_INT(bx_writer_close(w, &err), BX_OK);
+
+    bx_reader *r = NULL;
+    const char *paths[] = { path };
+    CHECK_INT(bx_reader_open(paths, 1, 0, &r, &err), BX_OK);
+    static const int ranges[][6] = {
+        /* from y m d, to y m d: whole days */
+        { 2024, 2, 29, 2024, 2, 29 }, { 2024, 2, 1, 2024, 2, 29 },  { 2024, 1, 1, 2024, 12, 31 },
+        { 2023, 12, 31, 2024, 1, 1 }, { 2023, 12, 1, 2025, 3, 31 }, { 1999, 1, 1, 2025, 12, 31 },
+        { 2024, 2, 28, 2024, 3, 1 },  { 2024, 3, 2, 2024, 12, 30 }, { 1970, 1, 1, 2100, 12, 31 },
+        { 2025, 1, 1, 2025, 1, 1 },
+    };
+    for (size_t k = 0; k < sizeof ranges / sizeof ranges[0]; k++) {
+        const int *g = ranges[k];
+        for (int shift = 0; shift < 2; shift++) {
+            /* shift 1 moves the start an hour into the day: the date value decides then. */
+            int64_t from = bl_date_from_civil(g[0], g[1], g[2], 0, 0, 0) + shift * 3600;
+            int64_t to = bl_date_from_civil(g[3], g[4], g[5], 23, 59, 59);
+            int want = 0;
+            for (int i = 0; i < N; i++)
+                want += dates[i] >= from && dates[i] <= to;
+            bx_search_spec s;
+            memset(&s, 0, sizeof s);
+            s.limit = 20;
+            s.query = "port";
+            s.query_len = strlen(s.query);
+            s.has_from = s.has_to = 1;
+            s.from = from;
+            s.to = to;
+            char found[20][64];
+            int got = search_ids(r, &s, found, 20);
+            if (got != want)
+                fprintf(stderr, "range %d-%02d-%02d..%d-%02d-%02d (start +%dh): %d, expected %d\n",
+                        g[0], g[1], g[2], g[3], g[4], g[5], shift, got, want);
+            CHECK_INT(got, want);
+        }
+    }
+    bx_reader_close(r);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/byline-test-shim-XXXXXX");
@@ -426,6 +497,7 @@ int main(void)
     }
     test_languages();
     test_write_and_search();
+    test_date_ranges();
     test_open_errors();
     test_damaged_index();
     char cmd[400];

@@ -189,14 +189,12 @@ void add_spellings(bx_writer *w)
         w->db.add_spelling(kv.first, kv.second);
 }
 
-bx_status after_change(bx_writer *w)
+// Commits, with the counted spelling words always (`all_spellings`) or once enough have
+// gathered.
+bx_status commit(bx_writer *w, bool all_spellings)
 {
-    w->pending++;
-    w->unspelled++;
-    if (!w->opts.flush_every || w->pending < w->opts.flush_every)
-        return BX_OK;
     try {
-        if (w->unspelled >= SPELLING_EVERY)
+        if (all_spellings || w->unspelled >= SPELLING_EVERY)
             add_spellings(w);
         w->db.commit();
         w->pending = 0;
@@ -204,6 +202,15 @@ bx_status after_change(bx_writer *w)
     } catch (...) {
         return bx_status_from_exception("cannot commit index", w->err);
     }
+}
+
+bx_status after_change(bx_writer *w)
+{
+    w->pending++;
+    w->unspelled++;
+    if (!w->opts.flush_every || w->pending < w->opts.flush_every)
+        return BX_OK;
+    return commit(w, false);
 }
 
 } // namespace
@@ -325,14 +332,7 @@ extern "C" bx_status bx_writer_commit(bx_writer *w)
 {
     if (!w)
         return BX_ERR_INVALID;
-    try {
-        add_spellings(w);
-        w->db.commit();
-        w->pending = 0;
-        return BX_OK;
-    } catch (...) {
-        return bx_status_from_exception("cannot commit index", w->err);
-    }
+    return commit(w, true);
 }
 
 extern "C" uint64_t bx_writer_doccount(const bx_writer *w)

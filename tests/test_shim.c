@@ -97,16 +97,28 @@ static int search_ids(bx_reader *r, bx_search_spec *spec, char out[][64], int ma
     return n;
 }
 
-static void test_write_and_search(void)
+/* Creates the database `name` in the test folder (its path into `path`) and opens it for
+ * writing with the default options. */
+static bx_writer *new_writer(const char *name, char *path, size_t size)
 {
-    char path[300];
-    snprintf(path, sizeof path, "%s/db", dir);
+    snprintf(path, size, "%s/%s", dir, name);
     bx_writer_options o = { 0 };
     o.create = 1;
     bx_writer *w = NULL;
     char *err = NULL;
     CHECK_INT(bx_writer_open(path, &o, &w, &err), BX_OK);
     CHECK(err == NULL);
+    bx_free(err);
+    return w;
+}
+
+static void test_write_and_search(void)
+{
+    char path[300];
+    bx_writer *w = new_writer("db", path, sizeof path);
+    bx_writer_options o = { 0 };
+    o.create = 1;
+    char *err = NULL;
 
     const char *cats[] = { "Business", "Shipping" };
     bx_article a = article("a1", "Port strike halts shipping", "Dockers shipped nothing today.",
@@ -338,12 +350,8 @@ static void test_open_errors(void)
 static void test_damaged_index(void)
 {
     char path[300];
-    snprintf(path, sizeof path, "%s/damaged", dir);
-    bx_writer_options o = { 0 };
-    o.create = 1;
-    bx_writer *w = NULL;
+    bx_writer *w = new_writer("damaged", path, sizeof path);
     char *err = NULL;
-    CHECK_INT(bx_writer_open(path, &o, &w, &err), BX_OK);
     for (int i = 0; i < 200; i++) {
         char id[32];
         snprintf(id, sizeof id, "doc%d", i);
@@ -407,6 +415,8 @@ static void test_damaged_index(void)
         bx_reader_close(r);
     }
     w = NULL;
+    bx_writer_options o = { 0 };
+    o.create = 1;
     st = bx_writer_open(path, &o, &w, &err);
     if (st == BX_OK) {
         bx_article a = article("new", "t", "b", "en", 0);
@@ -424,12 +434,8 @@ static void test_damaged_index(void)
 static void test_date_ranges(void)
 {
     char path[300];
-    snprintf(path, sizeof path, "%s/dates", dir);
-    bx_writer_options o = { 0 };
-    o.create = 1;
-    bx_writer *w = NULL;
+    bx_writer *w = new_writer("dates", path, sizeof path);
     char *err = NULL;
-    CHECK_INT(bx_writer_open(path, &o, &w, &err), BX_OK);
     static const int when[][6] = {
         { 1999, 6, 30, 10, 0, 0 }, { 2023, 12, 31, 23, 59, 59 }, { 2024, 1, 1, 0, 0, 0 },
         { 2024, 2, 28, 12, 0, 0 }, { 2024, 2, 29, 0, 0, 0 },     { 2024, 2, 29, 23, 59, 59 },

@@ -201,7 +201,7 @@ const LangName *lang_find(const char *lang)
 class SnowballStem : public Xapian::StemImplementation
 {
   public:
-    SnowballStem(const LangName *lang, bool memo) : name_(lang->snowball), memo_on_(memo)
+    SnowballStem(const LangName *lang, size_t memo_max) : name_(lang->snowball), memo_max_(memo_max)
     {
         stemmer_ = sb_stemmer_new(lang->snowball, "UTF_8");
         if (!stemmer_)
@@ -216,13 +216,13 @@ class SnowballStem : public Xapian::StemImplementation
 
     std::string operator()(const std::string &word) override
     {
-        if (!memo_on_ || word.size() > MEMO_WORD_MAX)
+        if (memo_max_ == 0 || word.size() > MEMO_WORD_MAX)
             return run(word);
         auto hit = memo_.find(word);
         if (hit != memo_.end())
             return hit->second;
         std::string stem = run(word);
-        if (memo_.size() >= MEMO_MAX)
+        if (memo_.size() >= memo_max_)
             memo_.clear();
         memo_.emplace(word, stem);
         return stem;
@@ -234,8 +234,7 @@ class SnowballStem : public Xapian::StemImplementation
 
   private:
     // Words repeat (a corpus's vocabulary is Zipfian), so the stems of the words seen last
-    // are kept: indexing asks for the stem of every word. Bounded, and cleared when full.
-    static const size_t MEMO_MAX = 1u << 16;
+    // are kept, up to memo_max_ of them; the memo is cleared when full.
     static const size_t MEMO_WORD_MAX = 32; // longer words are rare: not kept
 
     std::string run(const std::string &word)
@@ -251,18 +250,18 @@ class SnowballStem : public Xapian::StemImplementation
 
     sb_stemmer *stemmer_;
     std::string name_;
-    bool memo_on_;
+    size_t memo_max_;
     std::unordered_map<std::string, std::string> memo_;
 };
 
 } // namespace
 
-Xapian::Stem bx_snowball_stem(const std::string &lang, bool memo)
+Xapian::Stem bx_snowball_stem(const std::string &lang, size_t memo_max)
 {
     const LangName *l = lang_find(lang.c_str());
     if (!l)
         return Xapian::Stem();
-    return Xapian::Stem(new SnowballStem(l, memo));
+    return Xapian::Stem(new SnowballStem(l, memo_max));
 }
 
 const Xapian::Stem &StemCache::get(const char *lang)
@@ -272,7 +271,7 @@ const Xapian::Stem &StemCache::get(const char *lang)
     auto it = stems_.find(lang);
     if (it != stems_.end())
         return it->second;
-    return stems_.emplace(lang, bx_snowball_stem(lang, memo_)).first->second;
+    return stems_.emplace(lang, bx_snowball_stem(lang, memo_max_)).first->second;
 }
 
 extern "C" const char *bx_lang_resolve_z(const char *lang)

@@ -853,6 +853,7 @@ std::vector<Word> split_words(const char *text, size_t n, const Xapian::Stem &st
                               std::unordered_map<std::string, bool> &seen)
 {
     std::vector<Word> words;
+    words.reserve(n / 5 + 1); // about one word in five or six bytes of news text
     // A stem begins as its word does: only words starting as some term starts are looked at
     // (lower-cased and stemmed), each distinct one once per search (`seen`).
     bool first_ascii[128] = { false };

@@ -21,21 +21,23 @@ bx_status bx_status_from_exception(const std::string &what, std::string &msg);
 void bx_set_err(char **err, const std::string &msg);
 
 // A Xapian::Stem running libstemmer's Snowball stemmer for `lang` (code or name). Returns an
-// empty Stem (no stemming) when libstemmer has no such language. With `memo`, it remembers
-// the stems of recent words (for indexing, which asks for the stem of every word).
-Xapian::Stem bx_snowball_stem(const std::string &lang, bool memo = false);
+// empty Stem (no stemming) when libstemmer has no such language. It remembers the stems of
+// up to `memo_max` recent words (words repeat: indexing asks for the stem of every word,
+// snippets for those of the words they may highlight).
+Xapian::Stem bx_snowball_stem(const std::string &lang, size_t memo_max = 0);
 
 // Caches one Snowball stemmer per language for one handle (stemmers are not thread-safe).
 class StemCache
 {
   public:
-    explicit StemCache(bool memo = false) : memo_(memo)
+    // Readers keep a few thousand stems per language and thread; writers more.
+    explicit StemCache(size_t memo_max = 4096) : memo_max_(memo_max)
     {
     }
     const Xapian::Stem &get(const char *lang);
 
   private:
-    bool memo_;
+    size_t memo_max_;
     std::map<std::string, Xapian::Stem> stems_;
     Xapian::Stem none_;
 };
@@ -52,9 +54,24 @@ inline Xapian::Query match_all()
 // first character of each word; when it says no, the word is not lower-cased and fn gets an
 // empty string (for callers that look only at some words). ASCII is handled without Unicode
 // table lookups.
+// Which bytes are ASCII word characters (letters, digits, '_'), looked up rather than
+// compared: the snippet scanner asks for every byte of every hit's text.
+struct BxAsciiWordTable {
+    bool word[256];
+};
+constexpr BxAsciiWordTable bx_make_ascii_word_table()
+{
+    BxAsciiWordTable t{};
+    for (int c = 0; c < 256; c++)
+        t.word[c] =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    return t;
+}
+inline constexpr BxAsciiWordTable bx_ascii_word_table = bx_make_ascii_word_table();
+
 inline bool bx_ascii_wordchar(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    return bx_ascii_word_table.word[c];
 }
 
 template <class Want, class Fn> void bx_for_each_word(const char *text, size_t n, Want want, Fn fn)
@@ -153,7 +170,7 @@ struct bx_writer {
     Xapian::WritableDatabase db;
     Xapian::TermGenerator tg;
     SpellingCounter spelling;
-    StemCache stems{ true };
+    StemCache stems{ 65536 };
     std::string err;
     bx_writer_options opts;
     size_t pending = 0;   // changes since the last commit

@@ -208,17 +208,17 @@ bool known_spelling(const Xapian::Database &db, const std::string &word)
 // Did-you-mean: each query word that the index has never seen (neither the word nor its stem)
 // is replaced by the index's best
 // spelling suggestion. Returns the text unchanged when nothing was replaced.
-std::string correct_spelling(const Xapian::Database &db, const Xapian::Stem &stem,
-                             const std::string &text)
+std::string correct_spelling(const Xapian::Database &db, const Xapian::MSet &mset,
+                             const Xapian::Stem &stem, const std::string &text)
 {
     std::string out;
     size_t copied = 0;
     bx_for_each_word(text, [&](size_t start, size_t end, const std::string &lower) {
         std::string word = text.substr(start, end - start);
-        // The term lookup goes first: it is cheaper than the spelling table, and nearly
-        // every word of a query is in the index.
+        // The term's frequency goes first: the search has it already for the query's
+        // terms (no index read), and nearly every word of a query is in the index.
         if (lower.size() > 2 && correctable(text, start, end, word) &&
-            !db.term_exists(stem(lower)) && !known_spelling(db, lower)) {
+            mset.get_termfreq(stem(lower)) == 0 && !known_spelling(db, lower)) {
             std::string better = db.get_spelling_suggestion(lower);
             if (!better.empty()) {
                 out.append(text, copied, start - copied);
@@ -636,13 +636,6 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
             q = qp.parse_query(text, flags);
         if (!parse_error.empty())
             throw Xapian::QueryParserError(parse_error);
-        if (s->want_correction) {
-            std::string corrected = correct_spelling(r->db, stem, text);
-            if (corrected != text) {
-                res->corrected = corrected;
-                res->has_corrected = true;
-            }
-        }
         if (s->recency_half_life > 0)
             q = add_recency(r, q, s);
     }
@@ -740,6 +733,14 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     else
         rescore(res, res->mset, near, s->offset, s->limit);
     load_data(res);
+    // Did-you-mean, after the search: it looks up the words' frequencies in its statistics.
+    if (!empty && s->want_correction) {
+        std::string corrected = correct_spelling(r->db, res->mset, stem, text);
+        if (corrected != text) {
+            res->corrected = corrected;
+            res->has_corrected = true;
+        }
+    }
     return BX_OK;
 }
 

@@ -103,11 +103,5 @@ SECTION="$WORK/section.md"
     echo
 } >"$SECTION"
 
-DOC=docs/BENCHMARKS.md
-[ -f "$DOC" ] || printf '# Benchmarks\n\n' >"$DOC"
-awk -v section="$SECTION" '
-    /^## / { if (skip) skip = 0; if ($0 == "## Searching Reuters-21578") { skip = 1; while ((getline l < section) > 0) print l; done = 1; next } }
-    !skip { print }
-    END { if (!done) { while ((getline l < section) > 0) print l } }
-' "$DOC" >"$WORK/doc" && cp "$WORK/doc" "$DOC"
+python3 bench/write_section.py docs/BENCHMARKS.md "$SECTION" "## Searching Reuters-21578"
 cat "$SECTION"

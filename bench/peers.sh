@@ -398,20 +398,5 @@ if [[ "$DOC" == - ]]; then
     cat "$SECTION"
     exit 0
 fi
-[[ -f "$DOC" ]] || printf '# Benchmarks\n\n' >"$DOC"
-# replace this section only (up to the next "## " heading), or append it
-awk -v section="$SECTION" '
-    /^## / {
-        if (skip) skip = 0
-        if ($0 == "## Byline and its peers on Reuters-21578") {
-            skip = 1
-            while ((getline l < section) > 0) print l
-            done = 1
-            next
-        }
-    }
-    !skip { print }
-    END { if (!done) { print ""; while ((getline l < section) > 0) print l } }
-' "$DOC" >"$TMP/doc"
-cat "$TMP/doc" >"$DOC"
+python3 "$BENCH_DIR/write_section.py" "$DOC" "$SECTION" "## Byline and its peers on Reuters-21578"
 say "wrote the section into $DOC"

@@ -171,20 +171,6 @@ if [[ "$DOC" == - ]]; then
     cat "$SECTION"
     exit 0
 fi
-[[ -f "$DOC" ]] || printf '# Benchmarks\n\n' >"$DOC"
-awk -v section="$SECTION" '
-    /^## / {
-        if (skip) skip = 0
-        if ($0 == "## Scale") {
-            skip = 1
-            while ((getline l < section) > 0) print l
-            done = 1
-            next
-        }
-    }
-    !skip { print }
-    END { if (!done) { print ""; while ((getline l < section) > 0) print l } }
-' "$DOC" >"$TMP/doc"
-cat "$TMP/doc" >"$DOC"
+python3 "$BENCH_DIR/write_section.py" "$DOC" "$SECTION" "## Scale"
 cat "$SECTION"
 say "wrote the section into $DOC"

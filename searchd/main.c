@@ -40,6 +40,8 @@ static const char usage_text[] =
     "                           (default: 8192)\n"
     "      --max-headers BYTES  request headers in all: 431 beyond (default: 16384)\n"
     "      --max-body BYTES     largest POST /search body: 413 beyond (default: 65536)\n"
+    "      --doc-cache MB       keep the stored articles read last, up to MB megabytes, for\n"
+    "                           the next answers that show them (default: 64; 0 for none)\n"
     "      --port-file FILE     write the port listened on into FILE\n"
     "  -h, --help               show this help\n"
     "  -V, --version            show the version\n"
@@ -72,7 +74,8 @@ int main(int argc, char **argv)
         O_MAXHEADERS,
         O_MAXBODY,
         O_CONNECT,
-        O_PARTIAL
+        O_PARTIAL,
+        O_DOCCACHE
     };
     static const struct option longopts[] = {
         { "db", required_argument, NULL, 'd' },
@@ -86,6 +89,7 @@ int main(int argc, char **argv)
         { "remote-timeout", required_argument, NULL, O_REMOTE },
         { "connect-timeout", required_argument, NULL, O_CONNECT },
         { "allow-partial", no_argument, NULL, O_PARTIAL },
+        { "doc-cache", required_argument, NULL, O_DOCCACHE },
         { "per-ip-limit", required_argument, NULL, O_PERIP },
         { "port-file", required_argument, NULL, O_PORTFILE },
         { "max-connections", required_argument, NULL, O_MAXCONN },
@@ -114,6 +118,7 @@ int main(int argc, char **argv)
     cfg.max_url = SD_MAX_URL;
     cfg.max_headers = SD_MAX_HEADERS;
     cfg.max_body = SD_MAX_BODY;
+    long doc_cache_mb = 64;
     const char *port_file = NULL;
     const char *log_path = NULL;
     long n;
@@ -171,6 +176,10 @@ int main(int argc, char **argv)
             break;
         case O_PARTIAL:
             cfg.allow_partial = 1;
+            break;
+        case O_DOCCACHE:
+            if (parse_number("--doc-cache", optarg, 0, 1 << 20, &doc_cache_mb) != 0)
+                return 2;
             break;
         case O_PERIP:
             if (parse_number("--per-ip-limit", optarg, 1, 100000, &n) != 0)
@@ -236,7 +245,15 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    if (doc_cache_mb > 0) {
+        cfg.doc_cache = bx_doc_cache_new((size_t)doc_cache_mb << 20);
+        if (!cfg.doc_cache) {
+            fputs("byline-searchd: out of memory for --doc-cache\n", stderr);
+            return 1;
+        }
+    }
     int rc = sd_serve(&cfg, port_file);
+    bx_doc_cache_free(cfg.doc_cache);
     if (cfg.access_log && cfg.access_log != stderr)
         fclose(cfg.access_log);
     return rc;

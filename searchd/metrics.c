@@ -47,7 +47,7 @@ void sd_metrics_reopened(void)
     atomic_fetch_add(&reopens, 1);
 }
 
-void sd_metrics_render(bl_buf *out, uint64_t docs, uint64_t revision)
+void sd_metrics_render(bl_buf *out, uint64_t docs, uint64_t revision, bx_doc_cache *cache)
 {
     bl_buf_puts(out, "# HELP byline_requests_total HTTP requests answered, by route and status.\n"
                      "# TYPE byline_requests_total counter\n");
@@ -100,4 +100,22 @@ void sd_metrics_render(bl_buf *out, uint64_t docs, uint64_t revision)
                   "byline_reopens_total %llu\n",
                   (unsigned long long)docs, (unsigned long long)revision,
                   (unsigned long long)atomic_load(&reopens));
+    if (!cache)
+        return;
+    bx_doc_cache_stats st;
+    bx_doc_cache_get_stats(cache, &st);
+    bl_buf_printf(out,
+                  "# HELP byline_doc_cache_lookups_total Stored articles looked up in the cache, "
+                  "by result.\n"
+                  "# TYPE byline_doc_cache_lookups_total counter\n"
+                  "byline_doc_cache_lookups_total{result=\"hit\"} %llu\n"
+                  "byline_doc_cache_lookups_total{result=\"miss\"} %llu\n"
+                  "# HELP byline_doc_cache_entries Stored articles in the cache.\n"
+                  "# TYPE byline_doc_cache_entries gauge\n"
+                  "byline_doc_cache_entries %llu\n"
+                  "# HELP byline_doc_cache_bytes Bytes the cache holds (limit: --doc-cache).\n"
+                  "# TYPE byline_doc_cache_bytes gauge\n"
+                  "byline_doc_cache_bytes %llu\n",
+                  (unsigned long long)st.hits, (unsigned long long)st.misses,
+                  (unsigned long long)st.entries, (unsigned long long)st.bytes);
 }

@@ -204,6 +204,23 @@ typedef struct bx_reader bx_reader;
 bx_status bx_reader_open(const char *const *paths_z, size_t n_paths, unsigned timeout_ms,
                          bx_reader **out, char **err);
 
+/* A cache of stored articles (each hit's fields and text), shared by the readers it is given
+ * to (thread-safe), kept within max_bytes by dropping the least recently used. Entries are
+ * tied to the exact revision of every database a reader searches, so a reader that picks up
+ * a new commit never gets an article as it was before. Readers with a remote shard do not
+ * use it. NULL when out of memory. */
+typedef struct bx_doc_cache bx_doc_cache;
+bx_doc_cache *bx_doc_cache_new(size_t max_bytes);
+/* Frees the cache; every reader given it must be closed first. NULL-safe. */
+void bx_doc_cache_free(bx_doc_cache *c);
+
+typedef struct bx_doc_cache_stats {
+    uint64_t hits, misses; /* lookups since the cache was made */
+    uint64_t entries, bytes, max_bytes;
+} bx_doc_cache_stats;
+/* Fills *out (all zero for a NULL cache). */
+void bx_doc_cache_get_stats(bx_doc_cache *c, bx_doc_cache_stats *out);
+
 /* How a reader treats remote shards. Zero-initialise, then set what you need. */
 typedef struct bx_reader_options {
     unsigned timeout_ms;         /* waiting for a remote shard's answer (0: 10000) */
@@ -212,6 +229,7 @@ typedef struct bx_reader_options {
                                     (0: 2000) */
     int allow_partial;           /* leave out remote shards that are down and serve from the
                                     others, instead of failing (see bx_reader_shard_missing) */
+    bx_doc_cache *doc_cache;     /* where to keep stored articles, or NULL (not owned) */
 } bx_reader_options;
 
 /* As bx_reader_open, with options. Remote shards that fail are remembered by every reader of

@@ -597,7 +597,7 @@ extern "C" bx_status bx_reader_get(bx_reader *r, const char *id, size_t id_len, 
             r->err = "no article with id '" + sid + "'";
             return BX_ERR_NOT_FOUND;
         }
-        std::string data = r->db.get_document(*p).get_data();
+        std::string data = bx_doc_data(r->opts.doc_cache, bx_reader_cache_stamp(r), r->db, *p);
         *json = static_cast<char *>(malloc(data.size() + 1));
         if (!*json) {
             r->err = "cannot fetch article '" + sid + "': out of memory";

@@ -563,7 +563,7 @@ void fill_hits(bx_results *res, const Xapian::MSet &mset, Xapian::doccount first
 void load_data(bx_results *res)
 {
     for (bx_hit &h : res->hits)
-        h.data = res->db.get_document(h.did, Xapian::DOC_ASSUME_VALID).get_data();
+        h.data = bx_doc_data(res->cache, res->stamp, res->db, h.did);
 }
 
 // Re-ranks the first RESCORE_WINDOW hits of an MSet (which starts at the first match) by how
@@ -641,6 +641,8 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     }
 
     res->db = r->db;
+    res->cache = r->opts.doc_cache;
+    res->stamp = bx_reader_cache_stamp(r);
     res->query = q;
     Xapian::Enquire enq(r->db);
     enq.set_query(with_filter(q, filters(s, 0)));
@@ -1064,6 +1066,8 @@ extern "C" bx_status bx_related(bx_reader *r, const char *id, size_t id_len, uns
         Xapian::ESet eset = enq.get_eset(20, rset, Xapian::Enquire::USE_EXACT_TERMFREQ, &decider);
         res = new bx_results;
         res->db = r->db;
+        res->cache = r->opts.doc_cache;
+        res->stamp = bx_reader_cache_stamp(r);
         res->stem = r->stems.get("en");
         res->exact = true;
         if (!eset.empty()) {

@@ -224,6 +224,15 @@ void bx_shard_failed(const std::string &name, const std::string &why, bool retry
 // The shard named by a Xapian NetworkError's context ("remote:tcp(host:port)"), or "".
 std::string bx_shard_from_context(const std::string &context);
 
+// The stamp of what a reader searches (see doccache.cc): equal stamps mean that every docid
+// holds the same article. 0 when the reader has no cache or searches a remote shard.
+uint64_t bx_reader_cache_stamp(const bx_reader *r);
+
+// The stored record of document `did` of `db`, from the cache when it holds it under `stamp`,
+// else read from the database (and kept when c and stamp are set).
+std::string bx_doc_data(bx_doc_cache *c, uint64_t stamp, const Xapian::Database &db,
+                        Xapian::docid did);
+
 struct bx_hit {
     Xapian::docid did;
     double score;
@@ -233,6 +242,8 @@ struct bx_hit {
 
 struct bx_results {
     Xapian::Database db;
+    bx_doc_cache *cache = nullptr; // where stored records are kept, with the stamp of db
+    uint64_t stamp = 0;
     Xapian::Query query; // the query as matched, for snippets
     std::set<std::string> snippet_terms;
     std::unordered_map<std::string, bool> snippet_words; // word -> whether it matches a term

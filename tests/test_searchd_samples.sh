@@ -761,6 +761,31 @@ assert_eq "$(header Access-Control-Allow-Origin)" "*" "--cors-origin '*': ACAO *
 http GET "$D_URL/health"
 assert_eq "$(header Access-Control-Allow-Origin)" "" "--cors-origin '*': no Origin, no ACAO"
 
+# ---- The cache of stored articles ----------------------------------------------------------------
+cache_count() { # hit|miss: the cache's lookups so far, from /metrics
+    http GET "$D_URL/metrics"
+    printf '%s\n' "$BODY" | awk -v r="$1" '$1 == "byline_doc_cache_lookups_total{result=\"" r "\"}" {print $2}'
+}
+start_daemon cached --db "$DB"
+search q=rail
+first=$(printf '%s' "$BODY" | jq -c 'del(.took_ms)')
+shown=$(field '.hits | length')
+[ "$shown" -ge 2 ] || fail "doc cache: q=rail should show at least 2 hits, shows $shown"
+assert_eq "$(cache_count miss) $(cache_count hit)" "$shown 0" "doc cache: the first answer reads every hit"
+search q=rail
+assert_eq "$(printf '%s' "$BODY" | jq -c 'del(.took_ms)')" "$first" "doc cache: the same answer again"
+assert_eq "$(cache_count miss) $(cache_count hit)" "$shown $shown" \
+    "doc cache: the second answer takes every hit from the cache"
+stop_daemon "$D_PID"
+start_daemon uncached --db "$DB" --doc-cache 0
+search q=rail
+assert_eq "$(printf '%s' "$BODY" | jq -c 'del(.took_ms)')" "$first" "--doc-cache 0: the same answer"
+assert_eq "$(cache_count hit)" "" "--doc-cache 0: no cache metrics"
+stop_daemon "$D_PID"
+"$BYLINE_SEARCHD" --db "$DB" --doc-cache lots >/dev/null 2>"$SCRATCH/doccache.err"
+assert_eq "$?" 2 "--doc-cache lots: exit status"
+assert_contains "$(cat "$SCRATCH/doccache.err")" "bad --doc-cache 'lots'" "--doc-cache lots: message"
+
 # ---- Metrics and the access log, on a daemon of their own -----------------------------------------
 start_daemon count --db "$DB"
 COUNT_PID=$D_PID

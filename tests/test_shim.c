@@ -494,6 +494,100 @@ static void test_date_ranges(void)
     bx_reader_close(r);
 }
 
+/* The first hit's stored hit JSON for `q` into out ("" when none). */
+static void first_hit(bx_reader *r, const char *q, char *out, size_t size)
+{
+    bx_search_spec s;
+    memset(&s, 0, sizeof s);
+    s.limit = 10;
+    s.query = q;
+    s.query_len = strlen(q);
+    char found[10][64];
+    int n = search_ids(r, &s, found, 10);
+    snprintf(out, size, "%s", n > 0 ? found[0] : "");
+}
+
+static void test_doc_cache(void)
+{
+    char path[300];
+    bx_writer *w = new_writer("cached", path, sizeof path);
+    char *err = NULL;
+    bx_article a = article("a1", "Harbour strike", "Dockers walked out.", "en", 1710405000);
+    a.data = "{\"v\":1}";
+    a.data_len = strlen(a.data);
+    put(w, &a, 0);
+    CHECK_INT(bx_writer_commit(w), BX_OK);
+
+    bx_doc_cache *cache = bx_doc_cache_new(1 << 20);
+    CHECK(cache != NULL);
+    bx_reader_options o = { 0, 0, 0, cache };
+    const char *paths[] = { path };
+    bx_reader *r1 = NULL, *r2 = NULL;
+    CHECK_INT(bx_reader_open_opts(paths, 1, &o, &r1, &err), BX_OK);
+    CHECK_INT(bx_reader_open_opts(paths, 1, &o, &r2, &err), BX_OK);
+    char hit[64];
+    bx_doc_cache_stats st;
+    first_hit(r1, "strike", hit, sizeof hit);
+    CHECK_STR(hit, "{\"v\":1}");
+    bx_doc_cache_get_stats(cache, &st);
+    CHECK_INT(st.misses, 1);
+    CHECK_INT(st.hits, 0);
+    CHECK_INT(st.entries, 1);
+    first_hit(r2, "strike", hit, sizeof hit); /* the other reader finds it cached */
+    CHECK_STR(hit, "{\"v\":1}");
+    bx_doc_cache_get_stats(cache, &st);
+    CHECK_INT(st.hits, 1);
+
+    /* A new commit changes the article: a reader that picks it up gets the new record, one
+     * still on the old revision keeps seeing the old one, as Xapian itself would give it. */
+    a.data = "{\"v\":2}";
+    put(w, &a, 1);
+    CHECK_INT(bx_writer_commit(w), BX_OK);
+    int changed = 0;
+    CHECK_INT(bx_reader_reopen(r1, &changed), BX_OK);
+    CHECK_INT(changed, 1);
+    first_hit(r1, "strike", hit, sizeof hit);
+    CHECK_STR(hit, "{\"v\":2}");
+    first_hit(r2, "strike", hit, sizeof hit);
+    CHECK_STR(hit, "{\"v\":1}");
+    char *json = NULL;
+    CHECK_INT(bx_reader_get(r1, "a1", 2, &json, NULL), BX_OK);
+    CHECK(json && strncmp(json, "{\"v\":2}", 7) == 0);
+    bx_free(json);
+    bx_reader_close(r1);
+    bx_reader_close(r2);
+    bx_doc_cache_free(cache);
+
+    /* A small cache drops the least recently used articles and stays within its limit. */
+    enum { N = 40 };
+    char ids[N][16], datas[N][32];
+    for (int i = 0; i < N; i++) {
+        snprintf(ids[i], sizeof ids[i], "m%d", i);
+        snprintf(datas[i], sizeof datas[i], "{\"n\":%d}", i);
+        bx_article m = article(ids[i], ids[i], "Quayside report.", "en", 1710405000 + i);
+        m.data = datas[i];
+        m.data_len = strlen(datas[i]);
+        put(w, &m, 0);
+    }
+    CHECK_INT(bx_writer_close(w, &err), BX_OK);
+    cache = bx_doc_cache_new(4096);
+    o.doc_cache = cache;
+    CHECK_INT(bx_reader_open_opts(paths, 1, &o, &r1, &err), BX_OK);
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            first_hit(r1, ids[i], hit, sizeof hit);
+            CHECK_STR(hit, datas[i]);
+        }
+    }
+    bx_doc_cache_get_stats(cache, &st);
+    CHECK(st.bytes <= 4096);
+    CHECK(st.entries > 0 && st.entries < N);
+    CHECK_INT(st.hits + st.misses, 2 * N);
+    CHECK_INT(st.hits, 0); /* each article was dropped before it was asked for again */
+    bx_reader_close(r1);
+    bx_doc_cache_free(cache);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/byline-test-shim-XXXXXX");
@@ -504,6 +598,7 @@ int main(void)
     test_languages();
     test_write_and_search();
     test_date_ranges();
+    test_doc_cache();
     test_open_errors();
     test_damaged_index();
     char cmd[400];

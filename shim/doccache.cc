@@ -1,0 +1,153 @@
+// doccache.cc - a cache of stored articles shared by the readers of a process.
+//
+// Every hit of a search needs its stored record (the hit's fields and the text its snippet is
+// cut from). Xapian reads it from the docdata table, one block read and one zlib inflate per
+// article; articles that are in the news are in many answers. The cache keeps the records of
+// the articles read last, keyed by the article's docid and a stamp of the exact revision of
+// every database searched, so that an article changed by a later commit is never served from
+// an earlier one: a reader that picks up a new commit computes a new stamp and misses.
+#include "shim_internal.h"
+
+#include <functional>
+#include <list>
+#include <mutex>
+
+namespace
+{
+
+// What an entry costs besides its text: list and hash nodes, the string header.
+constexpr size_t ENTRY_OVERHEAD = 128;
+
+struct Key {
+    uint64_t stamp;
+    Xapian::docid did;
+    bool operator==(const Key &o) const
+    {
+        return stamp == o.stamp && did == o.did;
+    }
+};
+
+struct KeyHash {
+    size_t operator()(const Key &k) const
+    {
+        return std::hash<uint64_t>()(k.stamp ^
+                                     (static_cast<uint64_t>(k.did) * 0x9e3779b97f4a7c15ULL));
+    }
+};
+
+struct Entry {
+    Key key;
+    std::string data;
+};
+
+} // namespace
+
+struct bx_doc_cache {
+    std::mutex lock;
+    size_t max_bytes = 0;
+    size_t bytes = 0;
+    uint64_t hits = 0, misses = 0;
+    std::list<Entry> lru; // most recently used first
+    std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> index;
+};
+
+extern "C" bx_doc_cache *bx_doc_cache_new(size_t max_bytes)
+{
+    try {
+        bx_doc_cache *c = new bx_doc_cache;
+        c->max_bytes = max_bytes;
+        return c;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+extern "C" void bx_doc_cache_free(bx_doc_cache *c)
+{
+    delete c;
+}
+
+extern "C" void bx_doc_cache_get_stats(bx_doc_cache *c, bx_doc_cache_stats *out)
+{
+    if (!out)
+        return;
+    *out = bx_doc_cache_stats{};
+    if (!c)
+        return;
+    std::lock_guard<std::mutex> hold(c->lock);
+    out->hits = c->hits;
+    out->misses = c->misses;
+    out->bytes = c->bytes;
+    out->entries = c->index.size();
+    out->max_bytes = c->max_bytes;
+}
+
+static bool bx_doc_cache_find(bx_doc_cache *c, uint64_t stamp, Xapian::docid did, std::string &data)
+{
+    std::lock_guard<std::mutex> hold(c->lock);
+    auto it = c->index.find(Key{ stamp, did });
+    if (it == c->index.end()) {
+        c->misses++;
+        return false;
+    }
+    c->hits++;
+    c->lru.splice(c->lru.begin(), c->lru, it->second);
+    data = it->second->data;
+    return true;
+}
+
+static void bx_doc_cache_put(bx_doc_cache *c, uint64_t stamp, Xapian::docid did,
+                             const std::string &data)
+{
+    size_t cost = data.size() + ENTRY_OVERHEAD;
+    // One article never takes more than an eighth of the cache.
+    if (cost > c->max_bytes / 8)
+        return;
+    std::lock_guard<std::mutex> hold(c->lock);
+    Key key{ stamp, did };
+    if (c->index.count(key))
+        return;
+    while (!c->lru.empty() && c->bytes + cost > c->max_bytes) {
+        const Entry &last = c->lru.back();
+        c->bytes -= last.data.size() + ENTRY_OVERHEAD;
+        c->index.erase(last.key);
+        c->lru.pop_back();
+    }
+    c->lru.push_front(Entry{ key, data });
+    c->index.emplace(key, c->lru.begin());
+    c->bytes += cost;
+}
+
+uint64_t bx_reader_cache_stamp(const bx_reader *r)
+{
+    if (!r->opts.doc_cache || r->shards.empty())
+        return 0;
+    // Which databases are searched, in which order, each at which revision: together they
+    // decide what a docid of the combined database holds.
+    std::string id;
+    for (const bx_shard &s : r->shards) {
+        if (s.port)
+            return 0; // remote: its revision is not known without asking the server
+        id += s.open ? '+' : '-';
+        if (s.open) {
+            id += s.db.get_uuid();
+            id += ':';
+            id += std::to_string(s.db.get_revision());
+        }
+        id += ';';
+    }
+    uint64_t stamp = std::hash<std::string>()(id);
+    return stamp ? stamp : 1;
+}
+
+std::string bx_doc_data(bx_doc_cache *c, uint64_t stamp, const Xapian::Database &db,
+                        Xapian::docid did)
+{
+    std::string data;
+    if (c && stamp && bx_doc_cache_find(c, stamp, did, data))
+        return data;
+    data = db.get_document(did, Xapian::DOC_ASSUME_VALID).get_data();
+    if (c && stamp)
+        bx_doc_cache_put(c, stamp, did, data);
+    return data;
+}

@@ -858,22 +858,44 @@ std::vector<Word> split_words(const char *text, size_t n, const Xapian::Stem &st
     std::vector<Word> words;
     words.reserve(n / 5 + 1); // about one word in five or six bytes of news text
     // A stem begins as its word does: only words starting as some term starts are looked at
-    // (lower-cased and stemmed), each distinct one once per search (`seen`).
+    // (lower-cased and stemmed), each distinct one once per search (`seen`). Snowball keeps
+    // a word's first two letters when both are ASCII (it rewrites endings, and accents only
+    // in the languages that have them), so a word whose first two bytes are ASCII is looked
+    // at only when a term begins with them too; a term of one byte, or whose second byte is
+    // not ASCII, lets every word through that begins with its first.
     bool first_ascii[128] = { false };
+    bool any_second[128] = { false }; // some term with this first byte takes any second one
+    std::vector<uint16_t> pairs;      // first two bytes of the other terms
     bool non_ascii = false;
     for (const std::string &t : terms) {
         if (t.empty())
             continue;
         unsigned char c = static_cast<unsigned char>(t[0]);
-        if (c < 0x80)
-            first_ascii[c] = true;
-        else
+        if (c >= 0x80) {
             non_ascii = true;
+            continue;
+        }
+        first_ascii[c] = true;
+        unsigned char d = t.size() > 1 ? static_cast<unsigned char>(t[1]) : 0x80;
+        if (d >= 0x80)
+            any_second[c] = true;
+        else
+            pairs.push_back(static_cast<uint16_t>(c << 8 | d));
     }
     auto want = [&](unsigned cp) { return cp < 0x80 ? first_ascii[cp] : non_ascii; };
+    auto may_match = [&](const std::string &w) {
+        unsigned char c = static_cast<unsigned char>(w[0]);
+        if (c >= 0x80 || w.size() < 2 || any_second[c])
+            return true;
+        unsigned char d = static_cast<unsigned char>(w[1]);
+        if (d >= 0x80)
+            return true;
+        uint16_t pair = static_cast<uint16_t>(c << 8 | d);
+        return std::find(pairs.begin(), pairs.end(), pair) != pairs.end();
+    };
     bx_for_each_word(text, n, want, [&](size_t start, size_t end, const std::string &lower) {
         bool match = false;
-        if (!lower.empty()) {
+        if (!lower.empty() && may_match(lower)) {
             auto hit = seen.find(lower);
             if (hit == seen.end())
                 hit = seen.emplace(lower, terms.count(lower) || terms.count(stem(lower))).first;

@@ -853,7 +853,7 @@ struct Word {
 // whose lower-case or stemmed form is a query term.
 std::vector<Word> split_words(const char *text, size_t n, const Xapian::Stem &stem,
                               const std::set<std::string> &terms,
-                              std::unordered_map<std::string, bool> &seen)
+                              std::unordered_map<std::string, bool> &seen, bool any_start)
 {
     std::vector<Word> words;
     words.reserve(n / 5 + 1); // about one word in five or six bytes of news text
@@ -862,7 +862,8 @@ std::vector<Word> split_words(const char *text, size_t n, const Xapian::Stem &st
     // a word's first two letters when both are ASCII (it rewrites endings, and accents only
     // in the languages that have them), so a word whose first two bytes are ASCII is looked
     // at only when a term begins with them too; a term of one byte, or whose second byte is
-    // not ASCII, lets every word through that begins with its first.
+    // not ASCII, lets every word through that begins with its first. Stemmers that take
+    // prefixes off (any_start: Irish, Indonesian) look at every word.
     bool first_ascii[128] = { false };
     bool any_second[128] = { false }; // some term with this first byte takes any second one
     std::vector<uint16_t> pairs;      // first two bytes of the other terms
@@ -882,8 +883,10 @@ std::vector<Word> split_words(const char *text, size_t n, const Xapian::Stem &st
         else
             pairs.push_back(static_cast<uint16_t>(c << 8 | d));
     }
-    auto want = [&](unsigned cp) { return cp < 0x80 ? first_ascii[cp] : non_ascii; };
+    auto want = [&](unsigned cp) { return any_start || (cp < 0x80 ? first_ascii[cp] : non_ascii); };
     auto may_match = [&](const std::string &w) {
+        if (any_start)
+            return true;
         unsigned char c = static_cast<unsigned char>(w[0]);
         if (c >= 0x80 || w.size() < 2 || any_second[c])
             return true;
@@ -985,6 +988,9 @@ extern "C" char *bx_results_snippet(bx_results *res, const char *text, size_t le
     try {
         if (!res->snippet_ready) {
             res->snippet_terms = snippet_terms(res->query);
+            std::string stemmer = res->stem.get_description();
+            res->snippet_any_start = stemmer.find("irish") != std::string::npos ||
+                                     stemmer.find("indonesian") != std::string::npos;
             res->snippet_ready = true;
         }
         // The snippet is looked for in the first SNIPPET_SCAN bytes (cut at a character).
@@ -994,8 +1000,8 @@ extern "C" char *bx_results_snippet(bx_results *res, const char *text, size_t le
                 len--;
         }
         std::string t(text, len);
-        std::vector<Word> words =
-            split_words(t.data(), t.size(), res->stem, res->snippet_terms, res->snippet_words);
+        std::vector<Word> words = split_words(t.data(), t.size(), res->stem, res->snippet_terms,
+                                              res->snippet_words, res->snippet_any_start);
         std::string out;
         if (!words.empty()) {
             size_t first = 0, last = words.size();

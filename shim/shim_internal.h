@@ -247,6 +247,7 @@ struct bx_results {
     Xapian::Query query; // the query as matched, for snippets
     std::set<std::string> snippet_terms;
     std::unordered_map<std::string, bool> snippet_words; // word -> whether it matches a term
+    bool snippet_any_start = false;                      // the stemmer may change how a word begins
     bool snippet_ready = false;
     Xapian::MSet mset;
     Xapian::Stem stem;

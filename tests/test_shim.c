@@ -277,6 +277,24 @@ static void test_write_and_search(void)
     CHECK_CONTAINS(snip, "&amp;");
     bx_free(snip);
     bx_results_free(res);
+    /* Stemmers that take prefixes off: the word is marked all the same. */
+    static const char *const prefixed[][4] = {
+        { "ga", "bean", "T\xc3\xa1inig an bhean abhaile.", "<mark>bhean</mark>" },
+        { "id", "baca", "Dia membaca buku.", "<mark>membaca</mark>" },
+        { "en", "shipped", "Shipping lines shipped less.", "<mark>Shipping</mark>" },
+    };
+    for (size_t k = 0; k < sizeof prefixed / sizeof prefixed[0]; k++) {
+        memset(&s, 0, sizeof s);
+        s.limit = 1;
+        s.lang = prefixed[k][0];
+        s.query = prefixed[k][1];
+        s.query_len = strlen(s.query);
+        CHECK_INT(bx_search(r, &s, &res), BX_OK);
+        snip = bx_results_snippet(res, prefixed[k][2], strlen(prefixed[k][2]), 100);
+        CHECK_CONTAINS(snip, prefixed[k][3]);
+        bx_free(snip);
+        bx_results_free(res);
+    }
 
     char *json = NULL;
     size_t len = 0;

@@ -18,8 +18,10 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" >/dev/null
 WORK=$(mktemp -d /tmp/byline-http-bench-XXXXXX)
 DAEMON=""
+COLD=""
 cleanup() {
     [ -n "$DAEMON" ] && kill "$DAEMON" 2>/dev/null && wait "$DAEMON" 2>/dev/null
+    [ -n "$COLD" ] && kill "$COLD" 2>/dev/null && wait "$COLD" 2>/dev/null
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -28,22 +30,27 @@ build/indexer/byline-index --quiet --db "$WORK/reuters.db" "$CORPUS"
 build/searchd/byline-searchd --db "$WORK/reuters.db" --port 0 --port-file "$WORK/port" \
     --access-log - --threads 2 2>"$WORK/daemon.log" &
 DAEMON=$!
-for _ in $(seq 50); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+# The same daemon without its cache of stored articles: every hit read from the index.
+build/searchd/byline-searchd --db "$WORK/reuters.db" --port 0 --port-file "$WORK/cold-port" \
+    --access-log - --threads 2 --doc-cache 0 2>"$WORK/cold.log" &
+COLD=$!
+for _ in $(seq 50); do [ -s "$WORK/port" ] && [ -s "$WORK/cold-port" ] && break; sleep 0.1; done
 PORT=$(cat "$WORK/port")
 URL="http://127.0.0.1:$PORT"
+COLD_URL="http://127.0.0.1:$(cat "$WORK/cold-port")"
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 # Runs wrk RUNS times; prints "median req/s, median p50 ms, median p99 ms".
-wrk_runs() { # labels path
-    local labels=$1 path=$2 i
+wrk_runs() { # labels path [url]
+    local labels=$1 path=$2 url=${3:-$URL} i
     : >"$WORK/rps"; : >"$WORK/p50"; : >"$WORK/p99"
     for i in $(seq "$RUNS"); do
         if [ -n "$labels" ]; then
             LABELS=$labels QUERIES=bench/queries.txt wrk -t2 -c32 -d"${DURATION}s" --latency \
-                -s bench/wrk_queries.lua "$URL" >"$WORK/wrk.out"
+                -s bench/wrk_queries.lua "$url" >"$WORK/wrk.out"
         else
-            wrk -t2 -c32 -d"${DURATION}s" --latency "$URL$path" >"$WORK/wrk.out"
+            wrk -t2 -c32 -d"${DURATION}s" --latency "$url$path" >"$WORK/wrk.out"
         fi
         if grep -q 'Non-2xx' "$WORK/wrk.out"; then
             echo "http_bench: some answers were not 200:" >&2
@@ -60,11 +67,16 @@ to_ms() { sed -E 's/([0-9.]+)us/\1 0.001/; s/([0-9.]+)ms/\1 1/; s/([0-9.]+)s$/\1
 
 # Warm the page cache and every worker thread.
 wrk -t2 -c32 -d3s -s bench/wrk_queries.lua "$URL" >/dev/null
+wrk -t2 -c32 -d3s -s bench/wrk_queries.lua "$COLD_URL" >/dev/null
 
 TYPICAL="word,words,phrase,filter,datesort,collapse,long"
 read -r health_rps health_p50 health_p99 < <(wrk_runs "" /health)
 read -r typ_rps typ_p50 typ_p99 < <(wrk_runs "$TYPICAL" "")
+read -r cold_rps cold_p50 cold_p99 < <(wrk_runs "$TYPICAL" "" "$COLD_URL")
 read -r fac_rps fac_p50 fac_p99 < <(wrk_runs "facets,facetsfilter,browse" "")
+cache_line() { curl -s "$URL/metrics" | awk -v r="$1" '$1 == "byline_doc_cache_lookups_total{result=\"" r "\"}" {print $2}'; }
+cache_hits=$(cache_line hit)
+cache_misses=$(cache_line miss)
 
 # In-process: RUNS rounds over every query, through queries/ with no HTTP.
 build/bench/query_bench "$WORK/reuters.db" bench/queries.txt "$((RUNS * 3))" >"$WORK/inproc"
@@ -97,6 +109,13 @@ SECTION="$WORK/section.md"
         "$TYPICAL" "$typ_rps" "$typ_p50" "$typ_p99" "$(echo "$typ_rps / $health_rps" | bc -l)"
     printf '| with all facets (facets, facetsfilter, browse) | %s | %s | %s | %.3f |\n' \
         "$fac_rps" "$fac_p50" "$fac_p99" "$(echo "$fac_rps / $health_rps" | bc -l)"
+    printf '| typical mix, `--doc-cache 0` (every hit read and inflated from the index) | %s | %s | %s | %.3f |\n' \
+        "$cold_rps" "$cold_p50" "$cold_p99" "$(echo "$cold_rps / $health_rps" | bc -l)"
+    echo
+    echo "The daemon keeps the stored records of the articles it showed last (\`--doc-cache\`,"
+    echo "64 MB by default); the query file repeats, so after the warm-up round every hit comes"
+    echo "from it ($cache_hits lookups found the article, $cache_misses read it from the index). The"
+    echo "last row is the same daemon with no cache: each hit's record read (pread) and inflated."
     echo
     echo "wrk and the daemon share the machine's two cores, so the figures are a floor for a"
     echo "daemon with the machine to itself."

@@ -74,12 +74,16 @@ extern "C" void bx_doc_cache_get_stats(bx_doc_cache *c, bx_doc_cache_stats *out)
     *out = bx_doc_cache_stats{};
     if (!c)
         return;
-    std::lock_guard<std::mutex> hold(c->lock);
-    out->hits = c->hits;
-    out->misses = c->misses;
-    out->bytes = c->bytes;
-    out->entries = c->index.size();
-    out->max_bytes = c->max_bytes;
+    try {
+        std::lock_guard<std::mutex> hold(c->lock);
+        out->hits = c->hits;
+        out->misses = c->misses;
+        out->bytes = c->bytes;
+        out->entries = c->index.size();
+        out->max_bytes = c->max_bytes;
+    } catch (...) {
+        // The lock could not be taken: the stats stay zero.
+    }
 }
 
 static bool bx_doc_cache_find(bx_doc_cache *c, uint64_t stamp, Xapian::docid did, std::string &data)
@@ -114,20 +118,26 @@ static void bx_doc_cache_put(bx_doc_cache *c, uint64_t stamp, Xapian::docid did,
         c->lru.pop_back();
     }
     c->lru.push_front(Entry{ key, data });
-    c->index.emplace(key, c->lru.begin());
+    try {
+        c->index.emplace(key, c->lru.begin());
+    } catch (...) {
+        c->lru.pop_front(); // out of memory: the entry is not kept
+        throw;
+    }
     c->bytes += cost;
 }
 
-uint64_t bx_reader_cache_stamp(const bx_reader *r)
+// A digest of which databases a reader searches, in which order, each at which revision:
+// together they decide what a docid of the combined database holds.
+void bx_reader_update_stamp(bx_reader *r)
 {
+    r->stamp = 0;
     if (!r->opts.doc_cache || r->shards.empty())
-        return 0;
-    // Which databases are searched, in which order, each at which revision: together they
-    // decide what a docid of the combined database holds.
+        return;
     std::string id;
     for (const bx_shard &s : r->shards) {
         if (s.port)
-            return 0; // remote: its revision is not known without asking the server
+            return; // remote: its revision is not known without asking the server
         id += s.open ? '+' : '-';
         if (s.open) {
             id += s.db.get_uuid();
@@ -137,17 +147,30 @@ uint64_t bx_reader_cache_stamp(const bx_reader *r)
         id += ';';
     }
     uint64_t stamp = std::hash<std::string>()(id);
-    return stamp ? stamp : 1;
+    r->stamp = stamp ? stamp : 1;
 }
 
 std::string bx_doc_data(bx_doc_cache *c, uint64_t stamp, const Xapian::Database &db,
                         Xapian::docid did)
 {
     std::string data;
-    if (c && stamp && bx_doc_cache_find(c, stamp, did, data))
+    bool cached = false;
+    if (c && stamp) {
+        try {
+            cached = bx_doc_cache_find(c, stamp, did, data);
+        } catch (...) {
+            cached = false; // the cache only saves work: read the index instead
+        }
+    }
+    if (cached)
         return data;
     data = db.get_document(did, Xapian::DOC_ASSUME_VALID).get_data();
-    if (c && stamp)
-        bx_doc_cache_put(c, stamp, did, data);
+    if (c && stamp) {
+        try {
+            bx_doc_cache_put(c, stamp, did, data);
+        } catch (...) {
+            // Not kept; the answer has its record all the same.
+        }
+    }
     return data;
 }

@@ -383,6 +383,7 @@ bx_status open_reader(const char *const *paths_z, size_t n_paths, const bx_reade
         }
         open_missing(r, &current);
         combine(r);
+        bx_reader_update_stamp(r);
         *out = r;
         return BX_OK;
     } catch (...) {
@@ -414,6 +415,7 @@ bx_status reopen_all(bx_reader *r)
     r->shards.swap(fresh->shards);
     r->stubs.swap(fresh->stubs);
     r->seen = fresh->seen;
+    r->stamp = fresh->stamp;
     delete fresh;
     return BX_OK;
 }
@@ -488,6 +490,8 @@ extern "C" bx_status bx_reader_reopen(bx_reader *r, int *changed)
             combine(r);
             moved = true;
         }
+        if (moved)
+            bx_reader_update_stamp(r);
         if (changed)
             *changed = moved ? 1 : 0;
         return BX_OK;
@@ -597,7 +601,7 @@ extern "C" bx_status bx_reader_get(bx_reader *r, const char *id, size_t id_len, 
             r->err = "no article with id '" + sid + "'";
             return BX_ERR_NOT_FOUND;
         }
-        std::string data = bx_doc_data(r->opts.doc_cache, bx_reader_cache_stamp(r), r->db, *p);
+        std::string data = bx_doc_data(r->opts.doc_cache, r->stamp, r->db, *p);
         *json = static_cast<char *>(malloc(data.size() + 1));
         if (!*json) {
             r->err = "cannot fetch article '" + sid + "': out of memory";

@@ -642,7 +642,7 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
 
     res->db = r->db;
     res->cache = r->opts.doc_cache;
-    res->stamp = bx_reader_cache_stamp(r);
+    res->stamp = r->stamp;
     res->query = q;
     Xapian::Enquire enq(r->db);
     enq.set_query(with_filter(q, filters(s, 0)));
@@ -853,17 +853,19 @@ struct Word {
 // whose lower-case or stemmed form is a query term.
 std::vector<Word> split_words(const char *text, size_t n, const Xapian::Stem &stem,
                               const std::set<std::string> &terms,
-                              std::unordered_map<std::string, bool> &seen, bool any_start)
+                              std::unordered_map<std::string, bool> &seen, bool any_start,
+                              bool two_letters)
 {
     std::vector<Word> words;
     words.reserve(n / 5 + 1); // about one word in five or six bytes of news text
     // A stem begins as its word does: only words starting as some term starts are looked at
-    // (lower-cased and stemmed), each distinct one once per search (`seen`). Snowball keeps
-    // a word's first two letters when both are ASCII (it rewrites endings, and accents only
-    // in the languages that have them), so a word whose first two bytes are ASCII is looked
-    // at only when a term begins with them too; a term of one byte, or whose second byte is
-    // not ASCII, lets every word through that begins with its first. Stemmers that take
-    // prefixes off (any_start: Irish, Indonesian) look at every word.
+    // (lower-cased and stemmed), each distinct one once per search (`seen`). Stemmers that
+    // take prefixes off (any_start: Irish, Indonesian) look at every word. Those that keep
+    // a word's first two letters when both are ASCII (two_letters: they rewrite endings, and
+    // accented letters only) look at a word whose first two bytes are ASCII only when a term
+    // begins with them too; a term of one byte, or whose second byte is not ASCII, lets every
+    // word through that begins with its first. English turns "dying", "lying" and "tying"
+    // into "die", "lie" and "tie": a term whose second letter is 'i' lets 'y' through too.
     bool first_ascii[128] = { false };
     bool any_second[128] = { false }; // some term with this first byte takes any second one
     std::vector<uint16_t> pairs;      // first two bytes of the other terms
@@ -878,10 +880,12 @@ std::vector<Word> split_words(const char *text, size_t n, const Xapian::Stem &st
         }
         first_ascii[c] = true;
         unsigned char d = t.size() > 1 ? static_cast<unsigned char>(t[1]) : 0x80;
-        if (d >= 0x80)
+        if (d >= 0x80 || !two_letters)
             any_second[c] = true;
         else
             pairs.push_back(static_cast<uint16_t>(c << 8 | d));
+        if (d == 'i')
+            pairs.push_back(static_cast<uint16_t>(c << 8 | 'y'));
     }
     auto want = [&](unsigned cp) { return any_start || (cp < 0x80 ? first_ascii[cp] : non_ascii); };
     auto may_match = [&](const std::string &w) {
@@ -907,6 +911,27 @@ std::vector<Word> split_words(const char *text, size_t n, const Xapian::Stem &st
         words.push_back({ start, end, match });
     });
     return words;
+}
+
+// How the snippet scanner may pass over words for the search's stemmer (see split_words).
+// The two-letter list holds the libstemmer algorithms checked to keep the first two ASCII
+// letters of a word (Serbian rewrites "ije" after the first consonant; Dutch and German
+// change in later Snowball releases, so they keep the one-letter test).
+void set_snippet_stemmer(bx_results *res)
+{
+    static const char *const two_letters[] = { "english",    "french",     "italian",   "spanish",
+                                               "portuguese", "romanian",   "danish",    "norwegian",
+                                               "swedish",    "finnish",    "hungarian", "catalan",
+                                               "basque",     "lithuanian", "porter" };
+    std::string d = res->stem.get_description(); // "Xapian::Stem(libstemmer(english))"
+    std::string name;
+    size_t open = d.rfind('('), close = d.find(')', open == std::string::npos ? 0 : open);
+    if (open != std::string::npos && close != std::string::npos && close > open)
+        name = d.substr(open + 1, close - open - 1);
+    res->snippet_any_start = name == "irish" || name == "indonesian";
+    res->snippet_two_letters = false;
+    for (const char *l : two_letters)
+        res->snippet_two_letters = res->snippet_two_letters || name == l;
 }
 
 void append_escaped(std::string &out, const std::string &text, size_t from, size_t to)
@@ -988,9 +1013,7 @@ extern "C" char *bx_results_snippet(bx_results *res, const char *text, size_t le
     try {
         if (!res->snippet_ready) {
             res->snippet_terms = snippet_terms(res->query);
-            std::string stemmer = res->stem.get_description();
-            res->snippet_any_start = stemmer.find("irish") != std::string::npos ||
-                                     stemmer.find("indonesian") != std::string::npos;
+            set_snippet_stemmer(res);
             res->snippet_ready = true;
         }
         // The snippet is looked for in the first SNIPPET_SCAN bytes (cut at a character).
@@ -1000,8 +1023,9 @@ extern "C" char *bx_results_snippet(bx_results *res, const char *text, size_t le
                 len--;
         }
         std::string t(text, len);
-        std::vector<Word> words = split_words(t.data(), t.size(), res->stem, res->snippet_terms,
-                                              res->snippet_words, res->snippet_any_start);
+        std::vector<Word> words =
+            split_words(t.data(), t.size(), res->stem, res->snippet_terms, res->snippet_words,
+                        res->snippet_any_start, res->snippet_two_letters);
         std::string out;
         if (!words.empty()) {
             size_t first = 0, last = words.size();
@@ -1095,7 +1119,7 @@ extern "C" bx_status bx_related(bx_reader *r, const char *id, size_t id_len, uns
         res = new bx_results;
         res->db = r->db;
         res->cache = r->opts.doc_cache;
-        res->stamp = bx_reader_cache_stamp(r);
+        res->stamp = r->stamp;
         res->stem = r->stems.get("en");
         res->exact = true;
         if (!eset.empty()) {

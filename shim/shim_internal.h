@@ -203,7 +203,8 @@ struct bx_reader {
     bx_reader_options opts = {};
     std::vector<bx_shard> shards;
     std::vector<bx_stub> stubs;
-    uint64_t seen = 0; // the shard health generation last acted on
+    uint64_t seen = 0;  // the shard health generation last acted on
+    uint64_t stamp = 0; // what the stored-article cache knows it by (bx_reader_update_stamp)
 };
 
 // Whether any of the reader's shards is remote (what runs there must be Xapian's own classes,
@@ -224,9 +225,12 @@ void bx_shard_failed(const std::string &name, const std::string &why, bool retry
 // The shard named by a Xapian NetworkError's context ("remote:tcp(host:port)"), or "".
 std::string bx_shard_from_context(const std::string &context);
 
-// The stamp of what a reader searches (see doccache.cc): equal stamps mean that every docid
-// holds the same article. 0 when the reader has no cache or searches a remote shard.
-uint64_t bx_reader_cache_stamp(const bx_reader *r);
+// Sets r->stamp, the digest of what the reader searches (see doccache.cc): equal stamps mean
+// that every docid holds the same article. 0 when the reader has no cache or searches a
+// remote shard. Called when the reader opens and whenever a reopen changes what it reads:
+// between those, Xapian reads the revision it opened (a folder swapped in underneath with
+// the same revision would otherwise get the stamp of tables not yet read).
+void bx_reader_update_stamp(bx_reader *r);
 
 // The stored record of document `did` of `db`, from the cache when it holds it under `stamp`,
 // else read from the database (and kept when c and stamp are set).
@@ -248,6 +252,7 @@ struct bx_results {
     std::set<std::string> snippet_terms;
     std::unordered_map<std::string, bool> snippet_words; // word -> whether it matches a term
     bool snippet_any_start = false;                      // the stemmer may change how a word begins
+    bool snippet_two_letters = false; // it keeps a word's first two ASCII letters
     bool snippet_ready = false;
     Xapian::MSet mset;
     Xapian::Stem stem;

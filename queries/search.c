@@ -87,14 +87,20 @@ static int dump_into(json_t *o, bl_buf *out, bq_error *err)
     return 0;
 }
 
-/* Appends the compact JSON text of v (taking the reference); 0, or -1 when out of room. */
+static int append_chunk(const char *text, size_t len, void *b)
+{
+    return bl_buf_append(b, text, len);
+}
+
+/* Appends the compact JSON text of v (taking the reference); 0, or -1 when out of room.
+ * Written straight into the buffer (json_dumps would build a string and copy it). */
 static int append_json(bl_buf *b, json_t *v)
 {
-    char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(8)) : NULL;
+    int rc = v ? json_dump_callback(v, append_chunk, b,
+                                    JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(8))
+               : -1;
     json_decref(v);
-    int rc = text && bl_buf_puts(b, text) == 0 ? 0 : -1;
-    free(text);
-    return rc;
+    return rc == 0 ? 0 : -1;
 }
 
 /* The text a hit's snippet is cut from: the body, else the summary, else the title. Any

@@ -121,6 +121,114 @@ class LangFieldProcessor : public Xapian::FieldProcessor
     }
 };
 
+// A wildcard word ("hospital*", "title:elect*"), handed over by rewrite_wildcards. The index
+// holds stems only, and a word's stem can be shorter than the word ("hospital" is indexed as
+// "hospit"), so Xapian's own expansion, over the terms beginning with the typed letters,
+// would miss the very words the user typed. The query is their expansion together with the
+// stem of the typed letters and every term between that stem and them ("hospit",
+// "hospita"), as one synonym. The typed letters are noted for snippets.
+class WildcardProcessor : public Xapian::FieldProcessor
+{
+  public:
+    WildcardProcessor(const std::string &prefix, const Xapian::Stem &stem, unsigned max,
+                      std::vector<std::string> &typed)
+        : prefix_(prefix), stem_(stem), max_(max), typed_(typed)
+    {
+    }
+    Xapian::Query operator()(const std::string &value) override
+    {
+        std::string word = bx_lower(value);
+        if (word.empty())
+            return nothing();
+        typed_.push_back(word);
+        std::vector<Xapian::Query> parts;
+        parts.emplace_back(Xapian::Query::OP_WILDCARD, prefix_ + word, max_,
+                           Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT, Xapian::Query::OP_SYNONYM);
+        std::string root = stem_(word);
+        if (root != word) {
+            parts.emplace_back(prefix_ + root);
+            size_t from = root.size();
+            if (word.compare(0, from, root) != 0)
+                from = word.size(); // the stem is not a prefix ("happi" for "happy")
+            for (size_t n = from + 1; n < word.size(); n++)
+                parts.emplace_back(prefix_ + word.substr(0, n));
+        }
+        return Xapian::Query(Xapian::Query::OP_SYNONYM, parts.begin(), parts.end());
+    }
+
+  private:
+    std::string prefix_;
+    Xapian::Stem stem_;
+    unsigned max_;
+    std::vector<std::string> &typed_;
+};
+
+// The field names rewrite_wildcards gives wildcard words, for WildcardProcessor.
+const char *const WILD_PLAIN = "bylinewild";
+const char *const WILD_TITLE = "bylinewildtitle";
+const char *const WILD_AUTHOR = "bylinewildauthor";
+
+bool wild_word_byte(unsigned char c)
+{
+    return c >= 0x80 || bx_ascii_wordchar(c);
+}
+
+// Rewrites each wildcard word of a query, a word ending in '*' outside quotes ("econom*",
+// "-title:elect*"), into a field of WildcardProcessor's ("bylinewild:econom"). Words that
+// follow another field (a boolean filter) or are glued to other characters are left to
+// Xapian's own wildcard.
+std::string rewrite_wildcards(const std::string &text)
+{
+    auto separator = [&](size_t at) { // whether what precedes byte `at` ends a token
+        if (at == 0)
+            return true;
+        char c = text[at - 1];
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '(' || c == '+' || c == '-';
+    };
+    std::string out;
+    size_t copied = 0;
+    bool quoted = false;
+    for (size_t i = 0; i < text.size(); i++) {
+        if (text[i] == '"')
+            quoted = !quoted;
+        if (text[i] != '*' || quoted)
+            continue;
+        if (i + 1 < text.size() && text.find_first_of(" \t\r\n)", i + 1) != i + 1)
+            continue;
+        size_t ws = i;
+        while (ws > copied && wild_word_byte(static_cast<unsigned char>(text[ws - 1])))
+            ws--;
+        if (ws == i)
+            continue;
+        size_t from = ws;
+        const char *field = WILD_PLAIN;
+        if (ws > 0 && text[ws - 1] == ':') {
+            size_t f = ws - 1;
+            while (f > copied && text[f - 1] >= 'a' && text[f - 1] <= 'z')
+                f--;
+            std::string name = text.substr(f, ws - 1 - f);
+            if (name == "title")
+                field = WILD_TITLE;
+            else if (name == "author")
+                field = WILD_AUTHOR;
+            else
+                continue;
+            from = f;
+        }
+        if (!separator(from))
+            continue;
+        out.append(text, copied, from - copied);
+        out += field;
+        out += ':';
+        out.append(text, ws, i - ws);
+        copied = i + 1;
+    }
+    if (copied == 0)
+        return text;
+    out.append(text, copied, std::string::npos);
+    return out;
+}
+
 // Words too common in English to say what a query is about; dropped from English queries
 // (kept inside phrases and with +), so that questions in full sentences rank on their content.
 const Xapian::Stopper *english_stopper()
@@ -139,9 +247,11 @@ const Xapian::Stopper *english_stopper()
     return &stopper;
 }
 
-// Sets up the parser for the query `text`; the date processors note a bad date in `error`.
+// Sets up the parser for the query `text`; the date processors note a bad date in `error`,
+// the wildcard processors the letters typed before each '*' in `typed`.
 void setup_parser(Xapian::QueryParser &qp, bx_reader *r, const Xapian::Stem &stem,
-                  const std::string &text, bool match_all, bool english, std::string &error)
+                  const std::string &text, bool match_all, bool english, std::string &error,
+                  std::vector<std::string> &typed)
 {
     if (english)
         qp.set_stopper(english_stopper());
@@ -154,8 +264,11 @@ void setup_parser(Xapian::QueryParser &qp, bx_reader *r, const Xapian::Stem &ste
     unsigned wildcards = 0;
     for (size_t i = 1; i < text.size(); i++)
         wildcards += text[i] == '*' && text[i - 1] != ' ' && text[i - 1] != '*';
-    qp.set_max_expansion(std::max(10u, WILDCARD_MAX / std::max(1u, wildcards)),
-                         Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+    unsigned max = std::max(10u, WILDCARD_MAX / std::max(1u, wildcards));
+    qp.set_max_expansion(max, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+    qp.add_prefix(WILD_PLAIN, (new WildcardProcessor("", stem, max, typed))->release());
+    qp.add_prefix(WILD_TITLE, (new WildcardProcessor("S", stem, max, typed))->release());
+    qp.add_prefix(WILD_AUTHOR, (new WildcardProcessor("A", stem, max, typed))->release());
     qp.add_prefix("title", "S");
     qp.add_prefix("author", "A");
     qp.add_boolean_prefix("category", (new LowerFieldProcessor("XCAT"))->release());
@@ -625,15 +738,17 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
         std::string parse_error; // outlives qp, whose date processors write it
         Xapian::QueryParser qp;
         setup_parser(qp, r, stem, text, s->match_all != 0,
-                     !s->lang || !*s->lang || strcmp(s->lang, "en") == 0, parse_error);
+                     !s->lang || !*s->lang || strcmp(s->lang, "en") == 0, parse_error,
+                     res->snippet_wildcards);
         unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
                          Xapian::QueryParser::FLAG_PURE_NOT;
+        std::string parsed = rewrite_wildcards(text);
         std::string excluded;
-        if (only_excluded_words(text, excluded))
+        if (only_excluded_words(parsed, excluded))
             q = Xapian::Query(Xapian::Query::OP_AND_NOT, match_all(),
                               qp.parse_query(excluded, flags));
         else
-            q = qp.parse_query(text, flags);
+            q = qp.parse_query(parsed, flags);
         if (!parse_error.empty())
             throw Xapian::QueryParserError(parse_error);
         if (s->recency_half_life > 0)
@@ -853,6 +968,7 @@ struct Word {
 // whose lower-case or stemmed form is a query term.
 std::vector<Word> split_words(const char *text, size_t n, const Xapian::Stem &stem,
                               const std::set<std::string> &terms,
+                              const std::vector<std::string> &wild,
                               std::unordered_map<std::string, bool> &seen, bool any_start,
                               bool two_letters)
 {
@@ -870,13 +986,13 @@ std::vector<Word> split_words(const char *text, size_t n, const Xapian::Stem &st
     bool any_second[128] = { false }; // some term with this first byte takes any second one
     std::vector<uint16_t> pairs;      // first two bytes of the other terms
     bool non_ascii = false;
-    for (const std::string &t : terms) {
+    auto note = [&](const std::string &t) {
         if (t.empty())
-            continue;
+            return;
         unsigned char c = static_cast<unsigned char>(t[0]);
         if (c >= 0x80) {
             non_ascii = true;
-            continue;
+            return;
         }
         first_ascii[c] = true;
         unsigned char d = t.size() > 1 ? static_cast<unsigned char>(t[1]) : 0x80;
@@ -886,7 +1002,18 @@ std::vector<Word> split_words(const char *text, size_t n, const Xapian::Stem &st
             pairs.push_back(static_cast<uint16_t>(c << 8 | d));
         if (d == 'i')
             pairs.push_back(static_cast<uint16_t>(c << 8 | 'y'));
-    }
+    };
+    for (const std::string &t : terms)
+        note(t);
+    for (const std::string &w : wild)
+        note(w);
+    // A word matches a wildcard when it begins with the letters typed before the '*'.
+    auto wild_match = [&](const std::string &word) {
+        for (const std::string &w : wild)
+            if (word.compare(0, w.size(), w) == 0)
+                return true;
+        return false;
+    };
     auto want = [&](unsigned cp) { return any_start || (cp < 0x80 ? first_ascii[cp] : non_ascii); };
     auto may_match = [&](const std::string &w) {
         if (any_start)
@@ -905,7 +1032,9 @@ std::vector<Word> split_words(const char *text, size_t n, const Xapian::Stem &st
         if (!lower.empty() && may_match(lower)) {
             auto hit = seen.find(lower);
             if (hit == seen.end())
-                hit = seen.emplace(lower, terms.count(lower) || terms.count(stem(lower))).first;
+                hit = seen.emplace(lower, terms.count(lower) || wild_match(lower) ||
+                                              terms.count(stem(lower)))
+                          .first;
             match = hit->second;
         }
         words.push_back({ start, end, match });
@@ -1024,8 +1153,8 @@ extern "C" char *bx_results_snippet(bx_results *res, const char *text, size_t le
         }
         std::string t(text, len);
         std::vector<Word> words =
-            split_words(t.data(), t.size(), res->stem, res->snippet_terms, res->snippet_words,
-                        res->snippet_any_start, res->snippet_two_letters);
+            split_words(t.data(), t.size(), res->stem, res->snippet_terms, res->snippet_wildcards,
+                        res->snippet_words, res->snippet_any_start, res->snippet_two_letters);
         std::string out;
         if (!words.empty()) {
             size_t first = 0, last = words.size();

@@ -250,6 +250,7 @@ struct bx_results {
     uint64_t stamp = 0;
     Xapian::Query query; // the query as matched, for snippets
     std::set<std::string> snippet_terms;
+    std::vector<std::string> snippet_wildcards; // letters typed before a '*', lower-cased
     std::unordered_map<std::string, bool> snippet_words; // word -> whether it matches a term
     bool snippet_any_start = false;                      // the stemmer may change how a word begins
     bool snippet_two_letters = false; // it keeps a word's first two ASCII letters

@@ -210,6 +210,23 @@ static void test_write_and_search(void)
     s.query = "date:2024";
     s.query_len = strlen(s.query);
     CHECK_INT(search_ids(r, &s, ids, 8), 1);
+    /* Wildcards find the words typed though the index holds their stems ("ship", "elect"). */
+    static const char *const wild[][2] = {
+        { "shipping*", "{\"id\":\"a1\"}" },         { "election*", "{\"id\":\"c1\"}" },
+        { "title:electi*", "{\"id\":\"c1\"}" },     { "-port* night", "" },
+        { "(elect* OR zebra)", "{\"id\":\"c1\"}" },
+    };
+    for (size_t k = 0; k < sizeof wild / sizeof wild[0]; k++) {
+        s.query = wild[k][0];
+        s.query_len = strlen(s.query);
+        int got = search_ids(r, &s, ids, 8);
+        if (*wild[k][1]) {
+            CHECK_INT(got, 1);
+            CHECK_STR(ids[0], wild[k][1]);
+        } else {
+            CHECK_INT(got, 0);
+        }
+    }
 
     /* Did-you-mean: an unknown word is corrected, a known one (or a form of one) is not. */
     s.want_correction = 1;
@@ -275,6 +292,16 @@ static void test_write_and_search(void)
     CHECK_CONTAINS(snip, "<mark>shipped</mark>");
     CHECK_CONTAINS(snip, "&lt;b&gt;");
     CHECK_CONTAINS(snip, "&amp;");
+    bx_free(snip);
+    bx_results_free(res);
+    /* Words a wildcard found are marked. */
+    memset(&s, 0, sizeof s);
+    s.limit = 1;
+    s.query = "elect*";
+    s.query_len = strlen(s.query);
+    CHECK_INT(bx_search(r, &s, &res), BX_OK);
+    snip = bx_results_snippet(res, "Electricity and elections.", 26, 100);
+    CHECK_STR(snip, "<mark>Electricity</mark> and <mark>elections</mark>.");
     bx_free(snip);
     bx_results_free(res);
     /* Stemmers that change how a word begins: the word is marked all the same. */

@@ -355,6 +355,7 @@ const size_t SNIPPET_SCAN = 64 * 1024;      // bytes of an article a snippet is 
 const Xapian::doccount RESCORE_WINDOW = 10; // top hits re-ranked by word proximity
 const double PROXIMITY_SHARE = 0.25;        // adjacent words add this share of the top score
 const size_t MAX_POSITIONS = 256;           // positions read per word and hit
+const size_t LEAD_IN_WORDS = 5;             // words of context a snippet may show before a match
 
 // Counts the phrases of a query that hold plain terms, and notes its plain terms outside
 // phrases.
@@ -1133,6 +1134,42 @@ std::pair<size_t, size_t> best_window(const std::string &text, const std::vector
     return { best_first, best_last };
 }
 
+bool is_space(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+// Moves a window that starts at a match back by up to LEAD_IN_WORDS words of the same
+// sentence, so that the match is read in context, as long as the window (ending earlier to
+// keep within `length` bytes) holds as many matches. Returns the new [first, last).
+std::pair<size_t, size_t> lead_in(const std::string &text, const std::vector<Word> &w, size_t first,
+                                  size_t last, size_t length)
+{
+    auto matches = [&](size_t a, size_t b) {
+        size_t n = 0;
+        for (size_t i = a; i < b; i++)
+            n += w[i].match;
+        return n;
+    };
+    size_t want = matches(first, last);
+    for (size_t k = 0; k < LEAD_IN_WORDS && first > 0; k++) {
+        size_t cand = first - 1;
+        bool sentence_end = false;
+        for (size_t i = w[cand].end; i < w[first].start; i++)
+            sentence_end = sentence_end || text[i] == '.' || text[i] == '!' || text[i] == '?';
+        if (sentence_end)
+            break;
+        size_t end = last;
+        while (end > cand + 1 && w[end - 1].end - w[cand].start > length)
+            end--;
+        if (matches(cand, end) < want)
+            break;
+        first = cand;
+        last = end;
+    }
+    return { first, last };
+}
+
 } // namespace
 
 extern "C" char *bx_results_snippet(bx_results *res, const char *text, size_t len, size_t length)
@@ -1164,8 +1201,20 @@ extern "C" char *bx_results_snippet(bx_results *res, const char *text, size_t le
             if (first > 0 && words[first].start < 40)
                 first = 0;
             if (first > 0)
+                std::tie(first, last) = lead_in(t, words, first, last, length);
+            if (first > 0)
                 out += "\xe2\x80\xa6";
-            size_t pos = words[first].start;
+            // From the start of the text, or of the first word with what is glued to its
+            // front after a space (an opening quote, bracket or currency sign), but not the
+            // tail of a token it is part of ("16.50").
+            size_t pos = 0;
+            if (first > 0) {
+                pos = words[first].start;
+                while (pos > words[first - 1].end && !is_space(t[pos - 1]))
+                    pos--;
+                if (!is_space(t[pos - 1]))
+                    pos = words[first].start;
+            }
             for (size_t i = first; i < last; i++) {
                 append_escaped(out, t, pos, words[i].start);
                 if (words[i].match)

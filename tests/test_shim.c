@@ -294,6 +294,30 @@ static void test_write_and_search(void)
     CHECK_CONTAINS(snip, "&amp;");
     bx_free(snip);
     bx_results_free(res);
+    /* A snippet keeps what comes before the text's first word, and shows a few words of
+     * context before a match deep in the text. */
+    memset(&s, 0, sizeof s);
+    s.limit = 1;
+    s.query = "heron";
+    s.query_len = strlen(s.query);
+    CHECK_INT(bx_search(r, &s, &res), BX_OK);
+    static const char *const lead[][2] = {
+        { "\xe2\x80\x9cWe will not back down,\xe2\x80\x9d said the heron.",
+          "\xe2\x80\x9cWe will not back down,\xe2\x80\x9d said the <mark>heron</mark>." },
+        { "(Reuters) - The heron flew.", "(Reuters) - The <mark>heron</mark> flew." },
+        { "$5m was spent on the heron.", "$5m was spent on the <mark>heron</mark>." },
+        { "Rain fell all week across the county and the rivers rose. Farmers moved their "
+          "cattle to higher ground. In the summer the heron nests by the lake, far from the "
+          "roads and the noise of the town.",
+          "\xe2\x80\xa6In the summer the <mark>heron</mark> nests by the lake, far from "
+          "the\xe2\x80\xa6" },
+    };
+    for (size_t k = 0; k < sizeof lead / sizeof lead[0]; k++) {
+        snip = bx_results_snippet(res, lead[k][0], strlen(lead[k][0]), 60);
+        CHECK_STR(snip, lead[k][1]);
+        bx_free(snip);
+    }
+    bx_results_free(res);
     /* Words a wildcard found are marked. */
     memset(&s, 0, sizeof s);
     s.limit = 1;

@@ -202,6 +202,7 @@ static int index_record(void *ctx, const char *where, json_t *obj, const ix_diag
         if (d.warned & (1u << k)) {
             r->warned[k]++;
             if (report(r, where, r->warned[k], warn_names[k], d.warn_msg[k], 1)) {
+                r->warned[k]--; /* --strict: the record that stops the run is not indexed */
                 ix_record_release(&rec);
                 return 1;
             }

@@ -111,6 +111,18 @@ for jobs in 1 2; do
     assert_eq "$(doc_count "$SCRATCH/strict$jobs.db")" 1 "articles before the --strict stop"
 done
 
+# A warning stops a --strict run too, and the summary does not count the record it stopped
+# at as indexed.
+printf '%s\n' '{"id":"w1","title":"Fine","body":"Fine."}' \
+    '{"id":"w2","title":"Bad date","body":"Text.","date":"the day after tomorrow"}' \
+    '{"id":"w3","title":"Never read","body":"Text."}' >"$SCRATCH/warn.jsonl"
+run_index --db "$SCRATCH/strictwarn.db" --strict "$SCRATCH/warn.jsonl"
+assert_eq "$RC" 1 "exit status when --strict stops at a warning"
+assert_contains "$ERR" "stopping at $SCRATCH/warn.jsonl:2 (--strict)" "--strict stops at the warning"
+assert_contains "$ERR" "1 added" "--strict at a warning: one article added"
+assert_not_contains "$ERR" "indexed with a warning" "--strict: the stopped record is not counted"
+assert_eq "$(doc_count "$SCRATCH/strictwarn.db")" 1 "--strict at a warning keeps what came before"
+
 # gzip input, standard input, field mapping.
 gzip -c "$SAMPLES" >"$SCRATCH/news.jsonl.gz"
 run_index --db "$SCRATCH/gz.db" "$SCRATCH/news.jsonl.gz"

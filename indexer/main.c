@@ -74,8 +74,9 @@ static const char usage_text[] =
     "\n"
     "exit status:\n"
     "  0  every record was indexed (warnings, such as a bad date, may have been printed)\n"
-    "  1  failure: the index could not be opened or written, --strict stopped the run, or\n"
-    "     the run was interrupted (the index holds what was committed before)\n"
+    "  1  failure: an input could not be read (checked before the index is opened), the\n"
+    "     index could not be opened or written, --strict stopped the run, or the run was\n"
+    "     interrupted (the index holds what was committed before)\n"
     "  2  usage error\n"
     "  3  finished, but some records were skipped (see the messages and the summary)\n";
 
@@ -794,7 +795,21 @@ static void finish_sharded(run *r)
     remove_tree(r->build_dir);
 }
 
-static int setup_run(run *r, opts *o, int n_files)
+/* Every input must be there and readable before the index is opened: a mistyped name stops
+ * the run before anything is written (and before an empty index is made). */
+static int check_inputs(char *const *files, int n_files)
+{
+    int bad = 0;
+    for (int i = 0; i < n_files; i++) {
+        if (strcmp(files[i], "-") != 0 && access(files[i], R_OK) != 0) {
+            msg("cannot read input '%s': %s", files[i], strerror(errno));
+            bad = 1;
+        }
+    }
+    return bad ? -1 : 0;
+}
+
+static int setup_run(run *r, opts *o, char *const *files, int n_files)
 {
     if (!o->db)
         o->db = getenv("BYLINE_DB");
@@ -807,6 +822,8 @@ static int setup_run(run *r, opts *o, int n_files)
         fputs("Try 'byline-index --help'.\n", stderr);
         return EXIT_USAGE;
     }
+    if (check_inputs(files, n_files) != 0)
+        return EXIT_FAIL;
     r->db = o->db;
     r->cv.map = &r->map;
     r->import.id_name = r->map.input[IX_ID] ? r->map.input[IX_ID] : "id";
@@ -881,7 +898,7 @@ static int index_main(int argc, char **argv)
     }
     int rc = parse_args(argc, argv, &o, &r);
     if (rc < 0)
-        rc = setup_run(&r, &o, argc - optind);
+        rc = setup_run(&r, &o, argv + optind, argc - optind);
     if (rc >= 0) {
         free(o.deletes);
         if (r.pool) {

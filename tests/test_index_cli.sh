@@ -152,7 +152,13 @@ run_index --db "$DB" --no-such-option
 assert_eq "$RC" 2 "exit status with an unknown option"
 run_index --db "$DB" "$SCRATCH/missing.jsonl"
 assert_eq "$RC" 1 "exit status with a missing file"
-assert_contains "$ERR" "cannot open '$SCRATCH/missing.jsonl'" "message for a missing file"
+assert_contains "$ERR" "cannot read input '$SCRATCH/missing.jsonl'" "message for a missing file"
+# Inputs are checked before the index is opened: nothing is written, no empty index made.
+run_index --db "$SCRATCH/never.db" "$SAMPLES" "$SCRATCH/missing.jsonl"
+assert_eq "$RC" 1 "exit status with one missing file of two"
+assert_contains "$ERR" "cannot read input '$SCRATCH/missing.jsonl'" "the missing one is named"
+assert_eq "$([ -e "$SCRATCH/never.db" ] && echo made || echo none)" none \
+    "no index is made when an input is missing"
 run_index --db "$DB"
 assert_eq "$RC" 2 "exit status with nothing to do"
 run_index --help

@@ -301,6 +301,25 @@ extern "C" char *bx_stem_word(const char *lang, const char *word, size_t len)
     }
 }
 
+std::string bx_boolean_term(const std::string &prefix, const std::string &value)
+{
+    const size_t max_term = 240; // Xapian's glass backend refuses terms over 245 bytes
+    std::string term = prefix + value;
+    if (term.size() <= max_term)
+        return term;
+    uint64_t h = 14695981039346656037ULL; // FNV-1a: the same digest on every build
+    for (unsigned char c : value) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    char digest[20];
+    snprintf(digest, sizeof digest, "#%016llx", static_cast<unsigned long long>(h));
+    size_t keep = max_term - prefix.size() - strlen(digest);
+    while (keep > 0 && (static_cast<unsigned char>(value[keep]) & 0xc0) == 0x80)
+        keep--;
+    return prefix + value.substr(0, keep) + digest;
+}
+
 std::string bx_lower(const std::string &s)
 {
     return Xapian::Unicode::tolower(s);

@@ -37,7 +37,7 @@ class LowerFieldProcessor : public Xapian::FieldProcessor
     }
     Xapian::Query operator()(const std::string &value) override
     {
-        return Xapian::Query(prefix_ + bx_lower(value));
+        return Xapian::Query(bx_boolean_term(prefix_, bx_lower(value)));
     }
 
   private:
@@ -440,7 +440,7 @@ Xapian::Query any_of(const char *prefix, const bx_strlist &list)
     std::vector<Xapian::Query> qs;
     for (size_t i = 0; i < list.n; i++)
         if (list.items[i])
-            qs.emplace_back(prefix + bx_lower(list.items[i]));
+            qs.emplace_back(bx_boolean_term(prefix, bx_lower(list.items[i])));
     return Xapian::Query(Xapian::Query::OP_OR, qs.begin(), qs.end());
 }
 

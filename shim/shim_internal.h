@@ -133,6 +133,11 @@ template <class Fn> void bx_for_each_word(const std::string &text, Fn fn)
         text.data(), text.size(), [](unsigned) { return true; }, fn);
 }
 
+// The boolean term for a filter value (category, source, tag, author): prefix + value, or
+// when that is longer than Xapian allows, a cut of the value (at a character) and a digest
+// of all of it, the same when indexing and when filtering.
+std::string bx_boolean_term(const std::string &prefix, const std::string &value);
+
 // Lower-cases UTF-8 text with Xapian's Unicode tables.
 std::string bx_lower(const std::string &s);
 
@@ -250,7 +255,7 @@ struct bx_results {
     uint64_t stamp = 0;
     Xapian::Query query; // the query as matched, for snippets
     std::set<std::string> snippet_terms;
-    std::vector<std::string> snippet_wildcards; // letters typed before a '*', lower-cased
+    std::vector<std::string> snippet_wildcards;          // letters typed before a '*', lower-cased
     std::unordered_map<std::string, bool> snippet_words; // word -> whether it matches a term
     bool snippet_any_start = false;                      // the stemmer may change how a word begins
     bool snippet_two_letters = false; // it keeps a word's first two ASCII letters

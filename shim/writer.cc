@@ -23,10 +23,7 @@ void add_boolean(Xapian::Document &doc, const std::string &prefix, const std::st
 {
     if (value.empty())
         return;
-    std::string term = prefix + value;
-    if (term.size() > MAX_TERM)
-        return;
-    doc.add_boolean_term(term);
+    doc.add_boolean_term(bx_boolean_term(prefix, value));
 }
 
 // Indexes text with or without positions, as the writer's options say.

@@ -695,6 +695,50 @@ static void test_doc_cache(void)
     bx_doc_cache_free(cache);
 }
 
+/* Filter values longer than a Xapian term can be (a 300-byte category) still filter. */
+static void test_long_values(void)
+{
+    char path[300];
+    bx_writer *w = new_writer("long", path, sizeof path);
+    char *err = NULL;
+    char cat[320], upper[320], shorter[320];
+    memset(cat, 'x', 300);
+    strcpy(cat + 300, "\xc3\xa9nd");
+    snprintf(upper, sizeof upper, "%s", cat);
+    upper[0] = 'X';
+    snprintf(shorter, sizeof shorter, "%.*s", 299, cat);
+    const char *cats[] = { cat };
+    bx_article a = article("long1", "Harbour strike", "Dockers walked out.", "en", 1710405000);
+    a.categories = cats;
+    a.n_categories = 1;
+    put(w, &a, 0);
+    bx_article b = article("long2", "Harbour strike", "Dockers walked out.", "en", 1710405000);
+    put(w, &b, 0);
+    CHECK_INT(bx_writer_close(w, &err), BX_OK);
+    bx_reader *r = NULL;
+    const char *paths[] = { path };
+    CHECK_INT(bx_reader_open(paths, 1, 0, &r, &err), BX_OK);
+    const char *wanted[][2] = { { cat, "1" }, { upper, "1" }, { shorter, "0" } };
+    for (size_t k = 0; k < 3; k++) {
+        bx_search_spec s;
+        memset(&s, 0, sizeof s);
+        s.limit = 10;
+        const char *list[] = { wanted[k][0] };
+        s.categories.items = list;
+        s.categories.n = 1;
+        char found[10][64];
+        CHECK_INT(search_ids(r, &s, found, 10), atoi(wanted[k][1]));
+        char q[400];
+        snprintf(q, sizeof q, "category:\"%s\"", wanted[k][0]);
+        memset(&s, 0, sizeof s);
+        s.limit = 10;
+        s.query = q;
+        s.query_len = strlen(q);
+        CHECK_INT(search_ids(r, &s, found, 10), atoi(wanted[k][1]));
+    }
+    bx_reader_close(r);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/byline-test-shim-XXXXXX");
@@ -706,6 +750,7 @@ int main(void)
     test_write_and_search();
     test_date_ranges();
     test_doc_cache();
+    test_long_values();
     test_open_errors();
     test_damaged_index();
     char cmd[400];

@@ -293,6 +293,12 @@
       showResults(data, o);
     } catch (e) {
       if (e.name === 'AbortError' || seq !== searchSeq) return;
+      /* Half-typed syntax ("rail AND"): keep the results shown and say what is missing,
+       * instead of an error page at every keystroke. */
+      if (o.typing && e instanceof ApiError && e.code === 'query_syntax' && el.error.hidden) {
+        el.status.textContent = 'Keep typing: ' + e.message;
+        return;
+      }
       showError(e);
     } finally {
       if (seq === searchSeq) setBusy(false);

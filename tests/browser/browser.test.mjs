@@ -363,6 +363,21 @@ test('typing shows results as you type, in one history entry', async () => {
   await close(page);
 });
 
+test('half-typed query syntax keeps the results and asks for more', async () => {
+  const page = await openPage('/');
+  await page.waitForSelector('#hits > li');
+  await page.locator('#q').pressSequentially('rail', { delay: 30 });
+  await expectIds(page, (await expected({ q: 'rail' })).hits.map((h) => h.id), 'rail');
+  await page.locator('#q').pressSequentially(' AND', { delay: 30 });
+  await expectUrl(page, (p) => p.get('q') === 'rail AND', 'after typing AND');
+  await page.waitForFunction(() => document.querySelector('#status').textContent.startsWith('Keep typing'));
+  assert.ok(await page.locator('#error').isHidden(), 'no error page while typing');
+  assert.ok(await page.locator('#hits > li').count() > 0, 'the results stay');
+  await page.locator('#q').pressSequentially(' strike', { delay: 30 });
+  await expectIds(page, (await expected({ q: 'rail AND strike' })).hits.map((h) => h.id), 'rail AND strike');
+  await close(page);
+});
+
 test('suggestions appear as you type and can be picked with the keyboard', async () => {
   const page = await openPage('/');
   await page.waitForSelector('#hits > li');

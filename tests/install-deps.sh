@@ -1,17 +1,24 @@
 #!/bin/sh
 # install-deps.sh - installs the Debian packages Byline needs to build, test and run, and only
 # those missing: quick and silent when everything is present.
+#
+#   tests/install-deps.sh         everything, tests included (tests/run.sh, CI)
+#   tests/install-deps.sh --run   only what building and running Byline needs (samples/demo.sh)
 set -eu
 
-# clang with libclang-rt-dev (libFuzzer, the sanitizers' runtimes) builds the fuzz targets; llvm
-# brings llvm-symbolizer for readable sanitizer reports.
-PACKAGES="build-essential cmake pkg-config clang clang-format libclang-rt-dev llvm
-libxapian-dev xapian-tools libstemmer-dev libmicrohttpd-dev libjansson-dev zlib1g-dev
-libcurl4-openssl-dev curl jq libcsv-dev libxml2-dev wrk python3 util-linux
+# What building and running needs: the compiler, the libraries and Xapian's own tools.
+PACKAGES="build-essential cmake pkg-config libxapian-dev xapian-tools libstemmer-dev
+libmicrohttpd-dev libjansson-dev zlib1g-dev libcurl4-openssl-dev libcsv-dev libxml2-dev curl"
+if [ "${1:-}" != "--run" ]; then
+    # The tests: clang with libclang-rt-dev (libFuzzer, the sanitizers' runtimes) builds the
+    # fuzz targets; llvm brings llvm-symbolizer for readable sanitizer reports; Chromium and
+    # Node.js run the browser tests.
+    PACKAGES="$PACKAGES clang clang-format libclang-rt-dev llvm jq wrk python3 util-linux
 chromium fonts-dejavu-core nodejs"
-# The browser tests run on Node.js with npm; some Node.js builds (NodeSource's) bring their own
-# npm and conflict with Debian's package, so ask for npm only when there is none.
-command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
+    # Some Node.js builds (NodeSource's) bring their own npm and conflict with Debian's
+    # package, so ask for npm only when there is none.
+    command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
+fi
 
 missing=""
 for p in $PACKAGES; do

@@ -1,6 +1,7 @@
 /* http.c - byline-searchd's HTTP side: routing, CORS, limits, access log, shutdown. */
 #include "searchd.h"
 
+#include <errno.h>
 #include <microhttpd.h>
 
 #include <arpa/inet.h>
@@ -622,6 +623,7 @@ int sd_serve(const sd_config *cfg, const char *port_file)
     size_t memory = cfg->max_url + cfg->max_headers + 16 * 1024;
     if (memory < 64 * 1024)
         memory = 64 * 1024;
+    errno = 0;
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO,
         (uint16_t)cfg->port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &addr,
@@ -632,7 +634,9 @@ int sd_serve(const sd_config *cfg, const char *port_file)
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
         MHD_OPTION_END);
     if (!d) {
-        fprintf(stderr, "byline-searchd: cannot listen on %s:%u\n", cfg->bind, cfg->port);
+        int e = errno; /* what bind() or listen() said, when libmicrohttpd kept it */
+        fprintf(stderr, "byline-searchd: cannot listen on %s:%u%s%s\n", cfg->bind, cfg->port,
+                e ? ": " : "", e ? strerror(e) : "");
         return 1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);

@@ -786,6 +786,13 @@ stop_daemon "$D_PID"
 assert_eq "$?" 2 "--doc-cache lots: exit status"
 assert_contains "$(cat "$SCRATCH/doccache.err")" "bad --doc-cache 'lots'" "--doc-cache lots: message"
 
+# A port already taken: the message says so.
+taken=${MAIN_URL##*:}
+"$BYLINE_SEARCHD" --db "$DB" --port "$taken" --access-log - 2>"$SCRATCH/taken.err"
+assert_eq "$?" 1 "a port in use: exit status"
+assert_contains "$(cat "$SCRATCH/taken.err")" "cannot listen on 127.0.0.1:$taken: Address already in use" \
+    "a port in use: the reason"
+
 # ---- Metrics and the access log, on a daemon of their own -----------------------------------------
 start_daemon count --db "$DB"
 COUNT_PID=$D_PID

@@ -29,7 +29,11 @@ static const char usage_text[] =
     "      --collapse           collapse near-duplicate stories\n"
     "      --all                require every word (default: more words rank higher)\n"
     "      --json               print the JSON answer\n"
-    "  -h, --help               show this help\n";
+    "  -h, --help               show this help\n"
+    "  -V, --version            show the version\n"
+    "\n"
+    "exit status: 0 results printed (maybe none), 1 the index could not be opened or\n"
+    "searched, 2 a bad option, parameter or query syntax\n";
 
 static int add(bq_params *p, const char *k, const char *v)
 {
@@ -93,13 +97,14 @@ static void print_results(const char *text)
     if (!o)
         return;
     int tty = isatty(STDOUT_FILENO);
-    printf("%lld %s for \"%s\" in %.2f ms\n",
-           (long long)json_integer_value(json_object_get(o, "total")),
-           strcmp(json_string_value(json_object_get(o, "total_relation")), "eq") == 0
-               ? "matches"
-               : "or more matches",
-           json_string_value(json_object_get(o, "query")),
-           json_real_value(json_object_get(o, "took_ms")));
+    long long total = (long long)json_integer_value(json_object_get(o, "total"));
+    int exact = strcmp(json_string_value(json_object_get(o, "total_relation")), "eq") == 0;
+    const char *query = json_string_value(json_object_get(o, "query"));
+    /* The query is shown in quotes unless it is quoted itself (a phrase). */
+    int quoted = query && query[0] == '"' && strlen(query) > 1 && query[strlen(query) - 1] == '"';
+    printf("%lld %s%s for %s%s%s in %.2f ms\n", total, exact ? "" : "or more ",
+           total == 1 && exact ? "match" : "matches", quoted ? "" : "\"", query ? query : "",
+           quoted ? "" : "\"", json_real_value(json_object_get(o, "took_ms")));
     json_t *c = json_object_get(o, "corrected_query");
     if (json_is_string(c))
         printf("did you mean: %s\n", json_string_value(c));
@@ -109,13 +114,17 @@ static void print_results(const char *text)
     {
         const char *date = json_string_value(json_object_get(h, "date"));
         const char *source = json_string_value(json_object_get(h, "source"));
-        printf("%3zu. %s\n     %s  %s  %.10s  score %.2f\n",
+        long long folded = (long long)json_integer_value(json_object_get(h, "collapsed"));
+        printf("%3zu. %s\n     %s  %s  %.10s  score %.2f",
                i + 1 + (size_t)json_integer_value(json_object_get(o, "offset")),
                json_string_value(json_object_get(h, "title"))
                    ? json_string_value(json_object_get(h, "title"))
                    : "(no title)",
                json_string_value(json_object_get(h, "id")), source ? source : "-",
                date ? date : "-", json_real_value(json_object_get(h, "score")));
+        if (folded > 0)
+            printf("  (+%lld like it)", folded);
+        printf("\n");
         print_snippet(json_string_value(json_object_get(h, "snippet")), tty);
     }
     json_t *f = json_object_get(o, "facets");
@@ -163,6 +172,7 @@ int main(int argc, char **argv)
         { "all", no_argument, NULL, O_ALL },
         { "json", no_argument, NULL, O_JSON },
         { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
     static const char *const names[] = { "category",      "source", "author", "lang",    "tag",
@@ -173,7 +183,7 @@ int main(int argc, char **argv)
     int as_json = 0, c;
     bq_params p;
     bq_params_init(&p);
-    while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:hV", longopts, NULL)) != -1) {
         if (c == 'd') {
             if (n_dbs < 16)
                 dbs[n_dbs++] = optarg;
@@ -187,6 +197,9 @@ int main(int argc, char **argv)
             as_json = 1;
         } else if (c == 'h') {
             fputs(usage_text, stdout);
+            return 0;
+        } else if (c == 'V') {
+            printf("byline-search %s (Xapian %s)\n", BYLINE_VERSION, bx_xapian_version());
             return 0;
         } else {
             fputs("Try 'byline-search --help'.\n", stderr);

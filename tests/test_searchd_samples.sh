@@ -556,14 +556,20 @@ cli_vs_http() {
     assert_eq "$got" "$(printf '%s' "$want" | jq -c .)" "byline-search ${cli[*]} = /search $*"
     local text
     text=$("$BYLINE_SEARCH" --db "$DB" "${cli[@]}" 2>&1)
-    local said="$(field .total) matches"
+    local said="$(field .total) match" # "1 match", "7 matches"
     [ "$(field .total_relation)" = gte ] && said="$(field .total) or more matches"
     assert_contains "$text" "$said" "byline-search ${cli[*]}: total in text"
+    local folded
+    for folded in $(field '.hits[] | select(.collapsed > 0) | .collapsed'); do
+        assert_contains "$text" "(+$folded like it)" "byline-search ${cli[*]}: collapsed count"
+    done
     for p in $(field '.hits[:3][].id'); do
         assert_contains "$text" "$p" "byline-search ${cli[*]}: hit $p in text"
     done
 }
 cli_vs_http rail strike -- "q=rail strike"
+cli_vs_http strike --collapse --limit 20 -- q=strike collapse=story limit=20
+assert_contains "$("$BYLINE_SEARCH" --version)" "byline-search " "byline-search --version"
 cli_vs_http "econom*" --category business --category politics -- "q=econom*" category=business \
     category=politics
 cli_vs_http --sort oldest --from 2025-01 --to 2025-06 --limit 20 -- q= sort=oldest from=2025-01 \

@@ -497,11 +497,16 @@ static json_t *article_object(const char *data, size_t len)
         json_decref(more);
         return NULL;
     }
-    /* Fields the article does not have are left out, as they were given. */
+    /* Fields the article does not have are left out, as they were given (hits show them as
+     * null or empty lists). */
     const char *key;
     json_t *v;
     void *tmp;
-    json_object_foreach_safe(o, tmp, key, v) if (json_is_null(v)) json_object_del(o, key);
+    json_object_foreach_safe(o, tmp, key, v)
+    {
+        if (json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0))
+            json_object_del(o, key);
+    }
     json_object_update(o, more);
     json_decref(more);
     if (rec.body_len)

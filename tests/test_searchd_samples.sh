@@ -679,6 +679,8 @@ assert_eq "$(field .title)" 'Council site hit by <script>alert(1)</script> attac
 for path in /articles/wire%2F2024%2F7 /articles/wire/2024/7; do
     get "$path"
     assert_eq "$STATUS $(field .id)" "200 wire/2024/7" "GET $path"
+    assert_eq "$(field 'keys | join(",")')" "body,date,id,lang,title" \
+        "GET $path: only the fields the input had"
 done
 get /articles/wire/2024/7/related
 assert_eq "$STATUS $(field .id)" "200 wire/2024/7" "related of an id with slashes"

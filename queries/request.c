@@ -72,7 +72,11 @@ static int add_json_value(bq_params *p, const char *key, json_t *v, bq_error *er
         text = buf;
         len = strlen(buf);
     } else if (json_is_real(v)) {
+        /* A number written with a fraction or an exponent keeps a point, so that 1e1 or 10.0
+         * is not taken for the whole number 10 where digits are asked for. */
         snprintf(buf, sizeof buf, "%.17g", json_real_value(v));
+        if (!strpbrk(buf, ".eEin"))
+            strcat(buf, ".0");
         text = buf;
         len = strlen(buf);
     } else if (json_is_boolean(v)) {

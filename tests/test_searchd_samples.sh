@@ -482,6 +482,12 @@ post_search '{"q": "rail", "colour": "red"}'
 assert_error 400 unknown_parameter colour "POST unknown field"
 post_search '{"limit": 101}'
 assert_error 400 invalid_parameter limit "POST limit 101"
+for n in 1e1 10.0 1E1; do # digits only, as in a query string
+    post_search "{\"limit\": $n}"
+    assert_error 400 invalid_parameter limit "POST limit $n"
+done
+post_search '{"q": 5.5, "limit": 1}'
+assert_eq "$STATUS $(field .query)" "200 5.5" "POST a number as q is its text"
 
 get /nowhere
 assert_error 404 not_found null "unknown route"

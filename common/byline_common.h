@@ -73,6 +73,16 @@ void bl_date_civil(int64_t t, int *year, int *month, int *day, int *hour, int *m
 /* Seconds since 1970 UTC of a civil UTC date and time (month 1-12, day 1-31). */
 int64_t bl_date_from_civil(int year, int month, int day, int hour, int min, int sec);
 
+/* ---- Language tags ------------------------------------------------------------------ */
+
+#define BL_LANG_TAG_MAX 35
+
+/* Returns 1 when s has the form of a language tag: a code of two or three letters (ISO 639),
+ * then subtags of one to eight letters or digits after '-' or '_' ("pl", "tlh", "zh-Hant",
+ * "pt_BR"), at most BL_LANG_TAG_MAX bytes in all; else 0. Used for languages Byline has no
+ * stemmer for: their articles are filtered and counted under the tag. */
+int bl_lang_tag_ok(const char *s);
+
 /* ---- UTF-8 -------------------------------------------------------------------------- */
 
 /* Returns 1 when s[0..len) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) and

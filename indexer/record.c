@@ -235,12 +235,28 @@ static void take_lang(const ix_convert *cv, json_t *v, ix_record *rec, ix_diag *
     const char *name = input_name(cv, IX_LANG);
     rec->art.lang = cv->default_lang;
     if (v && json_is_string(v) && json_string_length(v)) {
-        const char *code = bx_lang_resolve_z(json_string_value(v));
+        const char *given = json_string_value(v);
+        const char *code = bx_lang_resolve_z(given);
         if (code) {
             rec->art.lang = code;
+        } else if (bl_lang_tag_ok(given)) {
+            /* A language without a stemmer ("pl"): unstemmed, but filtered and counted under
+             * its tag, lower-cased. */
+            set_warn(d, IX_WARN_LANG,
+                     "no stemmer for language '%.40s' in field '%s'; indexed unstemmed", given,
+                     name);
+            char tag[BL_LANG_TAG_MAX + 1];
+            size_t n = strlen(given);
+            for (size_t i = 0; i <= n; i++)
+                tag[i] = (char)(given[i] >= 'A' && given[i] <= 'Z' ? given[i] + 32 : given[i]);
+            json_t *t = json_string(tag);
+            json_object_set_new(rec->stored, "lang", t);
+            rec->art.lang = NULL;
+            rec->art.lang_tag = t ? json_string_value(t) : NULL;
+            return;
         } else {
             set_warn(d, IX_WARN_LANG, "unknown language '%.40s' in field '%s'; indexed unstemmed",
-                     json_string_value(v), name);
+                     given, name);
             rec->art.lang = NULL;
             json_object_set(rec->stored, "lang", v);
             return;

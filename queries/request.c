@@ -272,12 +272,16 @@ static int parse_one(bq_request *req, const char *k, const char *v, unsigned *pa
     } else if (strcmp(k, "tag") == 0) {
         return add_to_list(&req->tag, v, k, err);
     } else if (strcmp(k, "lang") == 0) {
+        /* A language Byline stems (by code or name), or the tag of one it does not ("pl"). */
         const char *code = bx_lang_resolve_z(v);
-        if (!code && *v) {
-            bq_error_set(err, 400, "invalid_parameter", "lang", "unknown language '%.40s'", v);
+        if (!code && *v && !bl_lang_tag_ok(v)) {
+            bq_error_set(err, 400, "invalid_parameter", "lang",
+                         "unknown language '%.40s' (a language name, or a code such as 'en' "
+                         "or 'pt-BR')",
+                         v);
             return -1;
         }
-        return code ? add_to_list(&req->lang, code, k, err) : 0;
+        return add_to_list(&req->lang, code ? code : v, k, err);
     } else if (strcmp(k, "qlang") == 0) {
         req->qlang = bx_lang_resolve_z(v);
         if (!req->qlang) {

@@ -122,7 +122,9 @@ typedef struct bx_article {
     size_t n_categories;
     const char *const *tags;
     size_t n_tags;
-    const char *lang; /* a code resolved by bx_lang_resolve_z, or NULL for unstemmed text */
+    const char *lang;     /* a code resolved by bx_lang_resolve_z, or NULL for unstemmed text */
+    const char *lang_tag; /* with lang NULL: the language the text is in all the same, for
+                             filters and facets ("pl"; lower-cased when indexed), or NULL */
     int has_date;
     int64_t date;     /* seconds since 1970-01-01 UTC; read only when has_date */
     const char *data; /* the stored fields except the body: two compact JSON objects joined by

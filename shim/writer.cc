@@ -144,9 +144,12 @@ Xapian::Document build_document(bx_writer *w, const bx_article *a)
     add_boolean(doc, "XSRC", bx_lower(source));
     if (!source.empty())
         doc.add_value(BX_SLOT_SOURCE, source);
-    if (a->lang && *a->lang) {
-        add_boolean(doc, "L", a->lang);
-        doc.add_value(BX_SLOT_LANG, a->lang);
+    std::string lang = a->lang && *a->lang ? std::string(a->lang)
+                       : a->lang_tag       ? bx_lower(a->lang_tag)
+                                           : std::string();
+    if (!lang.empty()) {
+        add_boolean(doc, "L", lang);
+        doc.add_value(BX_SLOT_LANG, lang);
     }
     if (!cats.empty())
         doc.add_value(BX_SLOT_CATEGORIES, bx_set_encode(cats));

@@ -131,11 +131,32 @@ static void test_numbers(void)
     CHECK_INT(bl_parse_long("99999999999999999999", 0, 100, &n), -1);
 }
 
+static void test_lang_tags(void)
+{
+    static const char *const good[] = { "pl", "tlh", "zh-Hant", "pt_BR", "sr-Latn-RS", "EN" };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        CHECK_INT(bl_lang_tag_ok(good[i]), 1);
+    static const char *const bad[] = { "",
+                                       "x",
+                                       "x1",
+                                       "klingonese",
+                                       "en-",
+                                       "en--us",
+                                       "en-toolongsub",
+                                       "e1",
+                                       "en us",
+                                       NULL,
+                                       "abc-defghijk-lmnopqrs-tuvwxyz1-23456" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_INT(bl_lang_tag_ok(bad[i]), 0);
+}
+
 int main(void)
 {
     test_numbers();
     test_dates();
     test_utf8();
     test_buf();
+    test_lang_tags();
     return test_report("test_common");
 }

@@ -87,7 +87,7 @@ assert_contains "$ERR" "bad.jsonl:4: field 'title' must be a string, not a list;
 assert_contains "$ERR" "bad.jsonl:5: warning: invalid UTF-8 at byte" "message for bad UTF-8"
 assert_contains "$ERR" "bad.jsonl:6: warning: unparseable date 'the day after tomorrow'" \
     "message for a bad date"
-assert_contains "$ERR" "bad.jsonl:7: warning: unknown language 'tlh'" "message for a language"
+assert_contains "$ERR" "bad.jsonl:7: warning: no stemmer for language 'tlh'" "message for a language"
 assert_contains "$ERR" "5 added, 0 replaced, 0 deleted, 3 skipped" "summary with skips"
 assert_contains "$ERR" "skipped, invalid JSON: 1" "summary counts invalid JSON"
 assert_contains "$ERR" "skipped, no id: 1" "summary counts missing ids"

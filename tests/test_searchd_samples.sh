@@ -459,7 +459,8 @@ check_bad offset invalid_parameter offset=-5
 check_bad page invalid_parameter page=0
 check_bad collapse invalid_parameter collapse=yes
 check_bad match invalid_parameter match=most
-check_bad lang invalid_parameter lang=xx
+check_bad lang invalid_parameter lang=x1
+check_bad lang invalid_parameter lang=klingonese
 check_bad q invalid_parameter "q=$(head -c 2049 /dev/zero | tr '\0' a)"
 check_bad q query_syntax "q=date:2024-99..2025"
 check_bad page invalid_parameter q= page=2000 limit=10
@@ -609,6 +610,9 @@ ago() { date -u -d "$1 ago" +%Y-%m-%dT%H:%M:%SZ; }
     printf '{"id":"fresh-new","title":"Harbour notes","body":"The lighthouse at the point was repainted this week, and the ferry timetable changed for the winter months ahead.","date":"%s","categories":["fresh"],"source":"Own Wire","lang":"en"}\n' "$(ago '1 day')"
     printf '{"id":"fresh-strong","title":"Lighthouse keeper restores lighthouse lamp","body":"The lighthouse keeper said the lighthouse lamp, the oldest working lighthouse lamp on the coast, would shine again. Lighthouse visitors welcomed it.","date":"%s","categories":["fresh"],"source":"Own Wire","lang":"en"}\n' "$(ago '61 days')"
     printf '%s\n' '{"id":"wire/2024/7","title":"An id with slashes","body":"Slashes in ids.","date":"2024-05-06T10:00:00Z","lang":"en"}'
+    # Languages without a stemmer: filtered and counted under their tag.
+    printf '%s\n' '{"id":"pl-1","title":"Strajk w porcie","body":"Dokerzy przerwali prac\u0119.","date":"2024-05-07T10:00:00Z","lang":"PL"}'
+    printf '%s\n' '{"id":"tlh-1","title":"Qapla","body":"Qapla batlh.","date":"2024-05-07T11:00:00Z","lang":"tlh"}'
     printf '%s\n' '{"id":"xss-1","title":"Council site hit by <script>alert(1)</script> attack","body":"Staff found <script>alert(1)</script> and <b>bold</b> & \"quoted\" markup pasted into the comment form.","date":"2024-05-05T10:00:00Z","categories":["tech"],"source":"Own Wire","lang":"en"}'
 } >"$OWN"
 OWNDB="$SCRATCH/own.db"
@@ -680,6 +684,17 @@ assert_contains "$snippet" "&amp;" "snippet escapes &"
 get /articles/xss-1
 assert_eq "$(field .title)" 'Council site hit by <script>alert(1)</script> attack' \
     "the stored title is returned as written (JSON-escaped, not altered)"
+
+# Languages without a stemmer: the tag (lower-cased) in hits, facets and filters.
+http GET "$OWN_URL/search" -G --data-urlencode q= --data-urlencode facets=lang --data-urlencode limit=0
+assert_eq "$(field '[.facets.lang[] | select(.value == "pl" or .value == "tlh") | "\(.value)=\(.count)"] | sort | join(",")')" \
+    "pl=1,tlh=1" "lang facet counts languages without a stemmer"
+http GET "$OWN_URL/search?lang=pl"
+assert_eq "$STATUS $(field '[.hits[].id] | join(",")') $(field '.hits[0].lang')" "200 pl-1 pl" "lang=pl filters"
+http GET "$OWN_URL/search?lang=PL&lang=tlh&sort=oldest"
+assert_eq "$(field '[.hits[].id] | join(",")')" "pl-1,tlh-1" "lang=PL&lang=tlh: any of them"
+http GET "$OWN_URL/search?q=lang:tlh"
+assert_eq "$(field '[.hits[].id] | join(",")')" "tlh-1" "q=lang:tlh"
 
 # Ids may hold '/', percent-encoded or not.
 for path in /articles/wire%2F2024%2F7 /articles/wire/2024/7; do

@@ -97,6 +97,23 @@ static int search_ids(bx_reader *r, bx_search_spec *spec, char out[][64], int ma
     return n;
 }
 
+/* The snippet of `text` for a search of q (stemmed in lang, or English), or NULL. */
+static char *snippet_for(bx_reader *r, const char *q, const char *lang, const char *text,
+                         size_t length)
+{
+    bx_search_spec s;
+    memset(&s, 0, sizeof s);
+    s.limit = 1;
+    s.lang = lang;
+    s.query = q;
+    s.query_len = strlen(q);
+    bx_results *res = NULL;
+    CHECK_INT(bx_search(r, &s, &res), BX_OK);
+    char *snip = res ? bx_results_snippet(res, text, strlen(text), length) : NULL;
+    bx_results_free(res);
+    return snip;
+}
+
 /* Creates the database `name` in the test folder (its path into `path`) and opens it for
  * writing with the default options. */
 static bx_writer *new_writer(const char *name, char *path, size_t size)
@@ -283,24 +300,13 @@ static void test_write_and_search(void)
     bx_results_free(res);
 
     /* Snippets escape and highlight. */
-    memset(&s, 0, sizeof s);
-    s.limit = 1;
-    s.query = "shipped";
-    s.query_len = strlen(s.query);
-    CHECK_INT(bx_search(r, &s, &res), BX_OK);
-    char *snip = bx_results_snippet(res, "Dockers <b>shipped</b> & more", 29, 100);
+    char *snip = snippet_for(r, "shipped", NULL, "Dockers <b>shipped</b> & more", 100);
     CHECK_CONTAINS(snip, "<mark>shipped</mark>");
     CHECK_CONTAINS(snip, "&lt;b&gt;");
     CHECK_CONTAINS(snip, "&amp;");
     bx_free(snip);
-    bx_results_free(res);
     /* A snippet keeps what comes before the text's first word, and shows a few words of
      * context before a match deep in the text. */
-    memset(&s, 0, sizeof s);
-    s.limit = 1;
-    s.query = "heron";
-    s.query_len = strlen(s.query);
-    CHECK_INT(bx_search(r, &s, &res), BX_OK);
     static const char *const lead[][2] = {
         { "\xe2\x80\x9cWe will not back down,\xe2\x80\x9d said the heron.",
           "\xe2\x80\x9cWe will not back down,\xe2\x80\x9d said the <mark>heron</mark>." },
@@ -313,21 +319,14 @@ static void test_write_and_search(void)
           "the\xe2\x80\xa6" },
     };
     for (size_t k = 0; k < sizeof lead / sizeof lead[0]; k++) {
-        snip = bx_results_snippet(res, lead[k][0], strlen(lead[k][0]), 60);
+        snip = snippet_for(r, "heron", NULL, lead[k][0], 60);
         CHECK_STR(snip, lead[k][1]);
         bx_free(snip);
     }
-    bx_results_free(res);
     /* Words a wildcard found are marked. */
-    memset(&s, 0, sizeof s);
-    s.limit = 1;
-    s.query = "elect*";
-    s.query_len = strlen(s.query);
-    CHECK_INT(bx_search(r, &s, &res), BX_OK);
-    snip = bx_results_snippet(res, "Electricity and elections.", 26, 100);
+    snip = snippet_for(r, "elect*", NULL, "Electricity and elections.", 100);
     CHECK_STR(snip, "<mark>Electricity</mark> and <mark>elections</mark>.");
     bx_free(snip);
-    bx_results_free(res);
     /* Stemmers that change how a word begins: the word is marked all the same. */
     static const char *const prefixed[][4] = {
         { "ga", "bean", "T\xc3\xa1inig an bhean abhaile.", "<mark>bhean</mark>" },
@@ -337,16 +336,9 @@ static void test_write_and_search(void)
         { "sr", "lep", "Lijep dan.", "<mark>Lijep</mark>" },
     };
     for (size_t k = 0; k < sizeof prefixed / sizeof prefixed[0]; k++) {
-        memset(&s, 0, sizeof s);
-        s.limit = 1;
-        s.lang = prefixed[k][0];
-        s.query = prefixed[k][1];
-        s.query_len = strlen(s.query);
-        CHECK_INT(bx_search(r, &s, &res), BX_OK);
-        snip = bx_results_snippet(res, prefixed[k][2], strlen(prefixed[k][2]), 100);
+        snip = snippet_for(r, prefixed[k][1], prefixed[k][0], prefixed[k][2], 100);
         CHECK_CONTAINS(snip, prefixed[k][3]);
         bx_free(snip);
-        bx_results_free(res);
     }
 
     char *json = NULL;

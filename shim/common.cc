@@ -271,6 +271,10 @@ const Xapian::Stem &StemCache::get(const char *lang)
     auto it = stems_.find(lang);
     if (it != stems_.end())
         return it->second;
+    // Only languages libstemmer has are kept: any other string (a tag such as "pl", or
+    // whatever a request names) stems nothing and must not grow the cache.
+    if (!lang_find(lang))
+        return none_;
     return stems_.emplace(lang, bx_snowball_stem(lang, memo_max_)).first->second;
 }
 
@@ -299,6 +303,18 @@ extern "C" char *bx_stem_word(const char *lang, const char *word, size_t len)
     } catch (...) {
         return nullptr;
     }
+}
+
+std::string bx_lang_tag(const std::string &tag)
+{
+    std::string t = tag;
+    for (char &c : t) {
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c + 32);
+        else if (c == '_')
+            c = '-';
+    }
+    return t;
 }
 
 std::string bx_boolean_term(const std::string &prefix, const std::string &value)

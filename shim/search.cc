@@ -117,9 +117,13 @@ class LangFieldProcessor : public Xapian::FieldProcessor
     Xapian::Query operator()(const std::string &value) override
     {
         const char *code = bx_lang_resolve_z(value.c_str());
-        return Xapian::Query("L" + (code ? std::string(code) : bx_lower(value)));
+        return Xapian::Query("L" + (code ? std::string(code) : bx_lang_tag(value)));
     }
 };
+
+// What WildcardProcessor's field value ends with (see rewrite_wildcards): Xapian's parser
+// checks a field value against the stopper too, and "can*" is no stopword.
+const char WILD_END = '_';
 
 // A wildcard word ("hospital*", "title:elect*"), handed over by rewrite_wildcards. The index
 // holds stems only, and a word's stem can be shorter than the word ("hospital" is indexed as
@@ -138,6 +142,8 @@ class WildcardProcessor : public Xapian::FieldProcessor
     Xapian::Query operator()(const std::string &value) override
     {
         std::string word = bx_lower(value);
+        if (!word.empty() && word.back() == WILD_END)
+            word.pop_back();
         if (word.empty())
             return nothing();
         typed_.push_back(word);
@@ -168,36 +174,74 @@ const char *const WILD_PLAIN = "bylinewild";
 const char *const WILD_TITLE = "bylinewildtitle";
 const char *const WILD_AUTHOR = "bylinewildauthor";
 
-bool wild_word_byte(unsigned char c)
+// Whether the character that ends just before byte `at` (not looking before `floor`) is a
+// word character in Xapian's sense; *start is set to where that character begins.
+bool word_char_before(const std::string &text, size_t at, size_t floor, size_t *start)
 {
-    return c >= 0x80 || bx_ascii_wordchar(c);
+    size_t s = at - 1;
+    while (s > floor && (static_cast<unsigned char>(text[s]) & 0xc0) == 0x80)
+        s--;
+    *start = s;
+    unsigned char c = static_cast<unsigned char>(text[s]);
+    if (c < 0x80)
+        return bx_ascii_wordchar(c);
+    Xapian::Utf8Iterator it(text.data() + s, at - s);
+    return Xapian::Unicode::is_wordchar(*it);
+}
+
+// Whether byte `at` of text begins a quote character: '"', or the curly quotes U+201C and
+// U+201D, which Xapian's parser takes for '"' too.
+bool quote_at(const std::string &text, size_t at)
+{
+    if (text[at] == '"')
+        return true;
+    return text.compare(at, 3, "\xe2\x80\x9c") == 0 || text.compare(at, 3, "\xe2\x80\x9d") == 0;
 }
 
 // Rewrites each wildcard word of a query, a word ending in '*' outside quotes ("econom*",
-// "-title:elect*"), into a field of WildcardProcessor's ("bylinewild:econom"). Words that
-// follow another field (a boolean filter) or are glued to other characters are left to
-// Xapian's own wildcard.
+// "-title:elect*"), into a field of WildcardProcessor's ("bylinewild:econom_"). Left to
+// Xapian's own wildcard: words after another field (a boolean filter), inside a field's
+// group ("title:(elect* OR vote*)"), and words glued to other characters ("covid-19*").
 std::string rewrite_wildcards(const std::string &text)
 {
-    auto separator = [&](size_t at) { // whether what precedes byte `at` ends a token
+    auto blank = [&](size_t at) { // whether byte `at` is the start of the text or follows a
+                                  // space or an opening bracket
         if (at == 0)
             return true;
         char c = text[at - 1];
-        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '(' || c == '+' || c == '-';
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '(';
+    };
+    auto token_start = [&](size_t at) { // whether a token can begin at `at` (after +/-)
+        if (blank(at))
+            return true;
+        return (text[at - 1] == '+' || text[at - 1] == '-') && blank(at - 1);
     };
     std::string out;
     size_t copied = 0;
     bool quoted = false;
+    std::vector<bool> groups; // for each '(' open: whether it is a field's group
     for (size_t i = 0; i < text.size(); i++) {
-        if (text[i] == '"')
+        if (quote_at(text, i)) {
             quoted = !quoted;
-        if (text[i] != '*' || quoted)
+            continue;
+        }
+        if (quoted)
+            continue;
+        if (text[i] == '(') {
+            groups.push_back(i > 0 && text[i - 1] == ':');
+            continue;
+        }
+        if (text[i] == ')' && !groups.empty())
+            groups.pop_back();
+        if (text[i] != '*')
+            continue;
+        if (std::find(groups.begin(), groups.end(), true) != groups.end())
             continue;
         if (i + 1 < text.size() && text.find_first_of(" \t\r\n)", i + 1) != i + 1)
             continue;
-        size_t ws = i;
-        while (ws > copied && wild_word_byte(static_cast<unsigned char>(text[ws - 1])))
-            ws--;
+        size_t ws = i, before = i;
+        while (ws > copied && word_char_before(text, ws, copied, &before))
+            ws = before;
         if (ws == i)
             continue;
         size_t from = ws;
@@ -215,12 +259,13 @@ std::string rewrite_wildcards(const std::string &text)
                 continue;
             from = f;
         }
-        if (!separator(from))
+        if (!token_start(from))
             continue;
         out.append(text, copied, from - copied);
         out += field;
         out += ':';
         out.append(text, ws, i - ws);
+        out += WILD_END;
         copied = i + 1;
     }
     if (copied == 0)
@@ -355,6 +400,7 @@ const size_t SNIPPET_SCAN = 64 * 1024;      // bytes of an article a snippet is 
 const Xapian::doccount RESCORE_WINDOW = 10; // top hits re-ranked by word proximity
 const double PROXIMITY_SHARE = 0.25;        // adjacent words add this share of the top score
 const size_t MAX_POSITIONS = 256;           // positions read per word and hit
+const size_t LEAD_BYTES = 16;               // characters kept glued before a passage's first word
 const size_t LEAD_IN_WORDS = 5;             // words of context a snippet may show before a match
 
 // Counts the phrases of a query that hold plain terms, and notes its plain terms outside
@@ -522,8 +568,13 @@ Xapian::Query filters(const bx_search_spec *s, unsigned skip)
         parts.push_back(any_of("XSRC", s->sources));
     if (s->authors.n && skip != BX_FACET_AUTHOR)
         parts.push_back(any_of("XA", s->authors));
-    if (s->langs.n && skip != BX_FACET_LANG)
-        parts.push_back(any_of("L", s->langs));
+    if (s->langs.n && skip != BX_FACET_LANG) {
+        std::vector<Xapian::Query> qs;
+        for (size_t i = 0; i < s->langs.n; i++)
+            if (s->langs.items[i])
+                qs.emplace_back("L" + bx_lang_tag(s->langs.items[i]));
+        parts.emplace_back(Xapian::Query::OP_OR, qs.begin(), qs.end());
+    }
     if (s->tags.n)
         parts.push_back(any_of("K", s->tags));
     if ((s->has_from || s->has_to) && skip != BX_FACET_DATE)
@@ -1206,7 +1257,8 @@ extern "C" char *bx_results_snippet(bx_results *res, const char *text, size_t le
                 out += "\xe2\x80\xa6";
             // From the start of the text, or of the first word with what is glued to its
             // front after a space (an opening quote, bracket or currency sign), but not the
-            // tail of a token it is part of ("16.50").
+            // tail of a token it is part of ("16.50"), and at most LEAD_BYTES before the word
+            // (a text opening with a line of "=====" starts at its first word).
             size_t pos = 0;
             if (first > 0) {
                 pos = words[first].start;
@@ -1215,6 +1267,8 @@ extern "C" char *bx_results_snippet(bx_results *res, const char *text, size_t le
                 if (!is_space(t[pos - 1]))
                     pos = words[first].start;
             }
+            if (words[first].start - pos > LEAD_BYTES)
+                pos = words[first].start;
             for (size_t i = first; i < last; i++) {
                 append_escaped(out, t, pos, words[i].start);
                 if (words[i].match)

@@ -133,6 +133,10 @@ template <class Fn> void bx_for_each_word(const std::string &text, Fn fn)
         text.data(), text.size(), [](unsigned) { return true; }, fn);
 }
 
+// A language tag as indexed and filtered on: lower-case, '-' between subtags ("zh_Hant" ->
+// "zh-hant").
+std::string bx_lang_tag(const std::string &tag);
+
 // The boolean term for a filter value (category, source, tag, author): prefix + value, or
 // when that is longer than Xapian allows, a cut of the value (at a character) and a digest
 // of all of it, the same when indexing and when filtering.

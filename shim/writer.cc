@@ -145,7 +145,7 @@ Xapian::Document build_document(bx_writer *w, const bx_article *a)
     if (!source.empty())
         doc.add_value(BX_SLOT_SOURCE, source);
     std::string lang = a->lang && *a->lang ? std::string(a->lang)
-                       : a->lang_tag       ? bx_lower(a->lang_tag)
+                       : a->lang_tag       ? bx_lang_tag(a->lang_tag)
                                            : std::string();
     if (!lang.empty()) {
         add_boolean(doc, "L", lang);

@@ -613,6 +613,7 @@ ago() { date -u -d "$1 ago" +%Y-%m-%dT%H:%M:%SZ; }
     # Languages without a stemmer: filtered and counted under their tag.
     printf '%s\n' '{"id":"pl-1","title":"Strajk w porcie","body":"Dokerzy przerwali prac\u0119.","date":"2024-05-07T10:00:00Z","lang":"PL"}'
     printf '%s\n' '{"id":"tlh-1","title":"Qapla","body":"Qapla batlh.","date":"2024-05-07T11:00:00Z","lang":"tlh"}'
+    printf '%s\n' '{"id":"zh-1","title":"Gangkou","body":"Gangkou bagong.","date":"2024-05-07T12:00:00Z","lang":"zh_Hant"}'
     printf '%s\n' '{"id":"xss-1","title":"Council site hit by <script>alert(1)</script> attack","body":"Staff found <script>alert(1)</script> and <b>bold</b> & \"quoted\" markup pasted into the comment form.","date":"2024-05-05T10:00:00Z","categories":["tech"],"source":"Own Wire","lang":"en"}'
 } >"$OWN"
 OWNDB="$SCRATCH/own.db"
@@ -695,6 +696,9 @@ http GET "$OWN_URL/search?lang=PL&lang=tlh&sort=oldest"
 assert_eq "$(field '[.hits[].id] | join(",")')" "pl-1,tlh-1" "lang=PL&lang=tlh: any of them"
 http GET "$OWN_URL/search?q=lang:tlh"
 assert_eq "$(field '[.hits[].id] | join(",")')" "tlh-1" "q=lang:tlh"
+http GET "$OWN_URL/search?lang=zh-HANT&facets=lang"
+assert_eq "$(field '[.hits[].id] | join(",")') $(field '.hits[0].lang') $(field '[.facets.lang[] | select(.value | startswith("zh"))] | map(.value) | join(",")')" \
+    "zh-1 zh-hant zh-hant" "zh_Hant is indexed as zh-hant, and lang=zh-HANT finds it"
 
 # Ids may hold '/', percent-encoded or not.
 for path in /articles/wire%2F2024%2F7 /articles/wire/2024/7; do

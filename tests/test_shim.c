@@ -234,8 +234,9 @@ static void test_write_and_search(void)
         { "title:electi*", "{\"id\":\"c1\"}" },
         { "-port* night", "" },
         { "(elect* OR zebra)", "{\"id\":\"c1\"}" },
-        { "in*", "{\"id\":\"c1\"}" },     /* a stopword as the typed letters */
-        { "title:(vote* OR zebra)", "" }, /* the group keeps its field */
+        { "in*", "{\"id\":\"c1\"}" },              /* a stopword as the typed letters */
+        { "halts ADJ shipp*", "{\"id\":\"a1\"}" }, /* NEAR, ADJ: Xapian's own wildcard */
+        { "title:(vote* OR zebra)", "" },          /* the group keeps its field */
         { "\xe2\x80\x9cport* strike\xe2\x80\x9d", "{\"id\":\"a1\"}" }, /* curly quotes */
     };
     for (size_t k = 0; k < sizeof wild / sizeof wild[0]; k++) {

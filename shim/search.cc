@@ -204,20 +204,11 @@ bool quote_at(const std::string &text, size_t at)
 // group ("title:(elect* OR vote*)"), and words glued to other characters ("covid-19*").
 std::string rewrite_wildcards(const std::string &text)
 {
-    // NEAR and ADJ take only single terms and Xapian's own wildcards: their queries are left
-    // as written.
-    for (const char *op : { "NEAR", "ADJ" }) {
-        size_t at = 0, n = strlen(op);
-        while ((at = text.find(op, at)) != std::string::npos) {
-            bool starts = at == 0 || text[at - 1] == ' ' || text[at - 1] == '\t' ||
-                          text[at - 1] == '\n' || text[at - 1] == '\r' || text[at - 1] == ')';
-            char after = at + n < text.size() ? text[at + n] : ' ';
-            if (starts && (after == ' ' || after == '/' || after == '\t' || after == '\n' ||
-                           after == '\r' || after == '('))
-                return text;
-            at += n;
-        }
-    }
+    // NEAR and ADJ take only single terms and Xapian's own wildcards: a query that may hold
+    // them (Xapian's parser finds them after any character that is not a letter or digit) is
+    // left as written.
+    if (text.find("NEAR") != std::string::npos || text.find("ADJ") != std::string::npos)
+        return text;
     auto blank = [&](size_t at) { // whether byte `at` is the start of the text or follows a
                                   // space or an opening bracket
         if (at == 0)

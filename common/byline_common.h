@@ -83,6 +83,10 @@ int64_t bl_date_from_civil(int year, int month, int day, int hour, int min, int 
  * stemmer for: their articles are filtered and counted under the tag. */
 int bl_lang_tag_ok(const char *s);
 
+/* Puts a language tag (NUL-terminated, changed in place) in the form it is indexed and
+ * filtered under: lower-case, '-' between subtags ("zh_Hant" -> "zh-hant"). */
+void bl_lang_tag_normalize(char *s);
+
 /* ---- UTF-8 -------------------------------------------------------------------------- */
 
 /* Returns 1 when s[0..len) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) and

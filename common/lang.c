@@ -35,3 +35,13 @@ int bl_lang_tag_ok(const char *s)
     }
     return 1;
 }
+
+void bl_lang_tag_normalize(char *s)
+{
+    for (; s && *s; s++) {
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s + 32);
+        else if (*s == '_')
+            *s = '-';
+    }
+}

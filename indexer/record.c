@@ -246,11 +246,8 @@ static void take_lang(const ix_convert *cv, json_t *v, ix_record *rec, ix_diag *
                      "no stemmer for language '%.40s' in field '%s'; indexed unstemmed", given,
                      name);
             char tag[BL_LANG_TAG_MAX + 1];
-            size_t n = strlen(given);
-            for (size_t i = 0; i <= n; i++) /* as the shim's bx_lang_tag: "zh_Hant" -> "zh-hant" */
-                tag[i] = (char)(given[i] >= 'A' && given[i] <= 'Z' ? given[i] + 32
-                                : given[i] == '_'                  ? '-'
-                                                                   : given[i]);
+            snprintf(tag, sizeof tag, "%s", given);
+            bl_lang_tag_normalize(tag);
             json_t *t = json_string(tag);
             json_object_set_new(rec->stored, "lang", t);
             rec->art.lang = NULL;

@@ -1,6 +1,8 @@
 // common.cc - the shim's error mapping, languages, Snowball stemming and small helpers.
 #include "shim_internal.h"
 
+#include "byline_common.h"
+
 #include <libstemmer.h>
 
 #include <algorithm>
@@ -308,20 +310,14 @@ extern "C" char *bx_stem_word(const char *lang, const char *word, size_t len)
 std::string bx_lang_tag(const std::string &tag)
 {
     std::string t = tag;
-    for (char &c : t) {
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c + 32);
-        else if (c == '_')
-            c = '-';
-    }
+    bl_lang_tag_normalize(&t[0]);
     return t;
 }
 
 std::string bx_boolean_term(const std::string &prefix, const std::string &value)
 {
-    const size_t max_term = 240; // Xapian's glass backend refuses terms over 245 bytes
     std::string term = prefix + value;
-    if (term.size() <= max_term)
+    if (term.size() <= BX_MAX_TERM)
         return term;
     uint64_t h = 14695981039346656037ULL; // FNV-1a: the same digest on every build
     for (unsigned char c : value) {
@@ -330,7 +326,7 @@ std::string bx_boolean_term(const std::string &prefix, const std::string &value)
     }
     char digest[20];
     snprintf(digest, sizeof digest, "#%016llx", static_cast<unsigned long long>(h));
-    size_t keep = max_term - prefix.size() - strlen(digest);
+    size_t keep = BX_MAX_TERM - prefix.size() - strlen(digest);
     while (keep > 0 && (static_cast<unsigned char>(value[keep]) & 0xc0) == 0x80)
         keep--;
     return prefix + value.substr(0, keep) + digest;

@@ -133,6 +133,9 @@ template <class Fn> void bx_for_each_word(const std::string &text, Fn fn)
         text.data(), text.size(), [](unsigned) { return true; }, fn);
 }
 
+// The longest term Byline writes (Xapian's glass backend refuses terms over 245 bytes).
+const size_t BX_MAX_TERM = 240;
+
 // A language tag as indexed and filtered on: lower-case, '-' between subtags ("zh_Hant" ->
 // "zh-hant").
 std::string bx_lang_tag(const std::string &tag);

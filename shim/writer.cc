@@ -11,7 +11,6 @@
 namespace
 {
 
-const size_t MAX_TERM = 240;           // Xapian's glass backend refuses terms over 245 bytes
 const Xapian::termcount TITLE_WDF = 3; // title words weigh three times body words
 
 std::string str(const char *p, size_t len)
@@ -280,8 +279,8 @@ extern "C" bx_status bx_writer_put_at(bx_writer *w, const bx_article *a, uint64_
             return BX_ERR_INVALID;
         }
         std::string idterm = "Q" + std::string(a->id, a->id_len);
-        if (idterm.size() > MAX_TERM) {
-            w->err = "cannot index article: id is longer than " + std::to_string(MAX_TERM - 1) +
+        if (idterm.size() > BX_MAX_TERM) {
+            w->err = "cannot index article: id is longer than " + std::to_string(BX_MAX_TERM - 1) +
                      " bytes";
             return BX_ERR_INVALID;
         }
@@ -314,7 +313,7 @@ extern "C" bx_status bx_writer_delete(bx_writer *w, const char *id, size_t id_le
         return BX_ERR_INVALID;
     try {
         std::string idterm = "Q" + std::string(id, id_len);
-        if (idterm.size() > MAX_TERM || id_len == 0)
+        if (idterm.size() > BX_MAX_TERM || id_len == 0)
             return BX_OK;
         bool found = w->db.term_exists(idterm);
         if (found)

@@ -316,9 +316,12 @@ void setup_parser(Xapian::QueryParser &qp, bx_reader *r, const Xapian::Stem &ste
         wildcards += text[i] == '*' && text[i - 1] != ' ' && text[i - 1] != '*';
     unsigned max = std::max(10u, WILDCARD_MAX / std::max(1u, wildcards));
     qp.set_max_expansion(max, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
-    qp.add_prefix(WILD_PLAIN, (new WildcardProcessor("", stem, max, typed))->release());
-    qp.add_prefix(WILD_TITLE, (new WildcardProcessor("S", stem, max, typed))->release());
-    qp.add_prefix(WILD_AUTHOR, (new WildcardProcessor("A", stem, max, typed))->release());
+    // Only a query with a '*' has words rewrite_wildcards hands to these processors.
+    if (wildcards) {
+        qp.add_prefix(WILD_PLAIN, (new WildcardProcessor("", stem, max, typed))->release());
+        qp.add_prefix(WILD_TITLE, (new WildcardProcessor("S", stem, max, typed))->release());
+        qp.add_prefix(WILD_AUTHOR, (new WildcardProcessor("A", stem, max, typed))->release());
+    }
     qp.add_prefix("title", "S");
     qp.add_prefix("author", "A");
     qp.add_boolean_prefix("category", (new LowerFieldProcessor("XCAT"))->release());

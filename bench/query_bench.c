@@ -166,11 +166,16 @@ static void write_total(FILE *f, const char *label, const char *query, const bl_
             query);
 }
 
+/* Facet columns shared by every reader, as byline-searchd has them (NULL with -F). */
+static bx_facet_columns *facet_columns;
+
 static bx_reader *open_reader(const char *db)
 {
     bx_reader *r = NULL;
     char *err = NULL;
-    if (bx_reader_open(&db, 1, 0, &r, &err) != BX_OK) {
+    bx_reader_options ro = { 0 };
+    ro.facet_columns = facet_columns;
+    if (bx_reader_open_opts(&db, 1, &ro, &r, &err) != BX_OK) {
         fprintf(stderr, "query_bench: cannot open index '%s': %s\n", db, err ? err : "?");
         bx_free(err);
         return NULL;
@@ -308,11 +313,14 @@ static int throughput(const char *db, const query_file *qf, int clients, double 
 
 static void usage(void)
 {
-    fputs("usage: query_bench [-T TOTALS] DB QUERY_FILE [ROUNDS]\n"
-          "       query_bench -c CLIENTS [-d SECONDS] DB QUERY_FILE\n"
+    fputs("usage: query_bench [-F] [-T TOTALS] DB QUERY_FILE [ROUNDS]\n"
+          "       query_bench [-F] -c CLIENTS [-d SECONDS] DB QUERY_FILE\n"
           "QUERY_FILE: lines 'label<TAB>query string', e.g. 'facets\\tq=oil&facets=category'\n"
           "Latency: one warm-up round, then ROUNDS (5) timed rounds; p50/p95/p99 per label.\n"
           "  -T FILE     write each query's total ('label total eq|gte query') to FILE\n"
+          "  -F          count facets without facet columns (as byline-searchd\n"
+          "              --no-facet-columns); by default the readers share them, as the\n"
+          "              daemon's do, and the warm-up round builds them\n"
           "Throughput: CLIENTS threads, each with its own reader, search in turn for\n"
           "SECONDS (10) after a warm-up pass of their own; prints queries/s.\n",
           stderr);
@@ -323,9 +331,12 @@ int main(int argc, char **argv)
     int clients = 0;
     double seconds = 10;
     const char *totals = NULL;
+    int use_columns = 1;
     int opt;
-    while ((opt = getopt(argc, argv, "c:d:T:h")) != -1) {
-        if (opt == 'c') {
+    while ((opt = getopt(argc, argv, "c:d:T:Fh")) != -1) {
+        if (opt == 'F') {
+            use_columns = 0;
+        } else if (opt == 'c') {
             clients = atoi(optarg);
         } else if (opt == 'd') {
             seconds = atof(optarg);
@@ -352,8 +363,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "query_bench: no queries in '%s'\n", argv[optind + 1]);
         return 1;
     }
+    if (use_columns) {
+        facet_columns = bx_facet_columns_new();
+        if (!facet_columns) {
+            fputs("query_bench: out of memory\n", stderr);
+            query_file_release(&qf);
+            return 1;
+        }
+    }
     int rc = clients ? throughput(argv[optind], &qf, clients, seconds)
                      : latency(argv[optind], &qf, rounds, totals);
     query_file_release(&qf);
+    bx_facet_columns_free(facet_columns);
     return rc;
 }

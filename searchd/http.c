@@ -291,7 +291,7 @@ static enum MHD_Result handle_metrics(struct MHD_Connection *c, request *rq)
     bl_buf out;
     bl_buf_init(&out, 256 * 1024);
     sd_metrics_render(&out, r ? bx_reader_doccount(r) : 0, r ? bx_reader_revision(r) : 0,
-                      config->doc_cache);
+                      config->doc_cache, config->facet_columns);
     return send_buf(c, rq, 200, "text/plain; version=0.0.4; charset=utf-8", &out);
 }
 

@@ -42,6 +42,8 @@ static const char usage_text[] =
     "      --max-body BYTES     largest POST /search body: 413 beyond (default: 65536)\n"
     "      --doc-cache MB       keep the stored articles read last, up to MB megabytes, for\n"
     "                           the next answers that show them (default: 64; 0 for none)\n"
+    "      --no-facet-columns   count facets by reading each match's values from the index,\n"
+    "                           instead of from columns kept in memory (slower, less memory)\n"
     "      --port-file FILE     write the port listened on into FILE\n"
     "  -h, --help               show this help\n"
     "  -V, --version            show the version\n"
@@ -75,7 +77,8 @@ int main(int argc, char **argv)
         O_MAXBODY,
         O_CONNECT,
         O_PARTIAL,
-        O_DOCCACHE
+        O_DOCCACHE,
+        O_NOFACETCOLS
     };
     static const struct option longopts[] = {
         { "db", required_argument, NULL, 'd' },
@@ -90,6 +93,7 @@ int main(int argc, char **argv)
         { "connect-timeout", required_argument, NULL, O_CONNECT },
         { "allow-partial", no_argument, NULL, O_PARTIAL },
         { "doc-cache", required_argument, NULL, O_DOCCACHE },
+        { "no-facet-columns", no_argument, NULL, O_NOFACETCOLS },
         { "per-ip-limit", required_argument, NULL, O_PERIP },
         { "port-file", required_argument, NULL, O_PORTFILE },
         { "max-connections", required_argument, NULL, O_MAXCONN },
@@ -119,6 +123,7 @@ int main(int argc, char **argv)
     cfg.max_headers = SD_MAX_HEADERS;
     cfg.max_body = SD_MAX_BODY;
     long doc_cache_mb = 64;
+    int facet_columns = 1;
     const char *port_file = NULL;
     const char *log_path = NULL;
     long n;
@@ -180,6 +185,9 @@ int main(int argc, char **argv)
         case O_DOCCACHE:
             if (parse_number("--doc-cache", optarg, 0, 1 << 20, &doc_cache_mb) != 0)
                 return 2;
+            break;
+        case O_NOFACETCOLS:
+            facet_columns = 0;
             break;
         case O_PERIP:
             if (parse_number("--per-ip-limit", optarg, 1, 100000, &n) != 0)
@@ -252,8 +260,17 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    if (facet_columns) {
+        cfg.facet_columns = bx_facet_columns_new();
+        if (!cfg.facet_columns) {
+            bx_doc_cache_free(cfg.doc_cache);
+            fputs("byline-searchd: out of memory for facet columns\n", stderr);
+            return 1;
+        }
+    }
     int rc = sd_serve(&cfg, port_file);
     bx_doc_cache_free(cfg.doc_cache);
+    bx_facet_columns_free(cfg.facet_columns);
     if (cfg.access_log && cfg.access_log != stderr)
         fclose(cfg.access_log);
     return rc;

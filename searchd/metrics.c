@@ -47,7 +47,8 @@ void sd_metrics_reopened(void)
     atomic_fetch_add(&reopens, 1);
 }
 
-void sd_metrics_render(bl_buf *out, uint64_t docs, uint64_t revision, bx_doc_cache *cache)
+void sd_metrics_render(bl_buf *out, uint64_t docs, uint64_t revision, bx_doc_cache *cache,
+                       bx_facet_columns *columns)
 {
     bl_buf_puts(out, "# HELP byline_requests_total HTTP requests answered, by route and status.\n"
                      "# TYPE byline_requests_total counter\n");
@@ -100,6 +101,26 @@ void sd_metrics_render(bl_buf *out, uint64_t docs, uint64_t revision, bx_doc_cac
                   "byline_reopens_total %llu\n",
                   (unsigned long long)docs, (unsigned long long)revision,
                   (unsigned long long)atomic_load(&reopens));
+    if (columns) {
+        bx_facet_columns_stats fc;
+        bx_facet_columns_get_stats(columns, &fc);
+        bl_buf_printf(out,
+                      "# HELP byline_facet_column_builds_total Facet columns built (one per facet "
+                      "and index revision, on the first faceted search that needs it).\n"
+                      "# TYPE byline_facet_column_builds_total counter\n"
+                      "byline_facet_column_builds_total %llu\n"
+                      "# HELP byline_facet_column_build_seconds_total Time spent building them.\n"
+                      "# TYPE byline_facet_column_build_seconds_total counter\n"
+                      "byline_facet_column_build_seconds_total %.3f\n"
+                      "# HELP byline_facet_columns Facet columns held in memory.\n"
+                      "# TYPE byline_facet_columns gauge\n"
+                      "byline_facet_columns %llu\n"
+                      "# HELP byline_facet_column_bytes Memory the facet columns take.\n"
+                      "# TYPE byline_facet_column_bytes gauge\n"
+                      "byline_facet_column_bytes %llu\n",
+                      (unsigned long long)fc.builds, (double)fc.build_ms / 1000.0,
+                      (unsigned long long)fc.columns, (unsigned long long)fc.bytes);
+    }
     if (!cache)
         return;
     bx_doc_cache_stats st;

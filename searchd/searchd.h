@@ -32,7 +32,8 @@ typedef struct sd_config {
     unsigned connection_timeout_s; /* close a connection idle this long */
     unsigned max_connections;
     size_t max_url, max_headers, max_body; /* bytes; larger requests get 414, 431, 413 */
-    bx_doc_cache *doc_cache; /* stored articles shared by the workers' readers, or NULL */
+    bx_doc_cache *doc_cache;         /* stored articles shared by the workers' readers, or NULL */
+    bx_facet_columns *facet_columns; /* facet columns shared by the workers' readers, or NULL */
 } sd_config;
 
 /* ---- Readers: one per worker thread ---- */
@@ -84,8 +85,10 @@ const char *sd_route_name(int route);
 /* Records one finished request. */
 void sd_metrics_record(int route, unsigned status, double ms);
 void sd_metrics_reopened(void);
-/* Writes the metrics in Prometheus' text format (the cache's lines only when cache is set). */
-void sd_metrics_render(bl_buf *out, uint64_t docs, uint64_t revision, bx_doc_cache *cache);
+/* Writes the metrics in Prometheus' text format (the lines of the cache and of the facet
+ * columns only when they are set). */
+void sd_metrics_render(bl_buf *out, uint64_t docs, uint64_t revision, bx_doc_cache *cache,
+                       bx_facet_columns *columns);
 
 /* ---- HTTP ---- */
 

@@ -223,15 +223,36 @@ typedef struct bx_doc_cache_stats {
 /* Fills *out (all zero for a NULL cache). */
 void bx_doc_cache_get_stats(bx_doc_cache *c, bx_doc_cache_stats *out);
 
+/* Facet values held in memory by document, one column per facet, shared by the readers they
+ * are given to (thread-safe): a faceted search then counts each match with an array lookup
+ * instead of reading its values from the index. The columns of a revision are built by the
+ * first faceted search that needs them (a pass over the facet's values in the index; a search
+ * that finds one being built counts without it) and kept for the two revisions used last.
+ * Readers with a remote shard do not use them. NULL when out of memory. */
+typedef struct bx_facet_columns bx_facet_columns;
+bx_facet_columns *bx_facet_columns_new(void);
+/* Frees the columns; every reader given them must be closed first. NULL-safe. */
+void bx_facet_columns_free(bx_facet_columns *c);
+
+typedef struct bx_facet_columns_stats {
+    uint64_t builds;   /* columns built since the set was made */
+    uint64_t build_ms; /* time spent building them */
+    uint64_t columns;  /* columns held now */
+    uint64_t bytes;    /* memory they take */
+} bx_facet_columns_stats;
+/* Fills *out (all zero for NULL). */
+void bx_facet_columns_get_stats(bx_facet_columns *c, bx_facet_columns_stats *out);
+
 /* How a reader treats remote shards. Zero-initialise, then set what you need. */
 typedef struct bx_reader_options {
-    unsigned timeout_ms;         /* waiting for a remote shard's answer (0: 10000) */
-    unsigned connect_timeout_ms; /* connecting to a remote shard and reading its greeting;
-                                    also the longest a retry of a shard that is down may take
-                                    (0: 2000) */
-    int allow_partial;           /* leave out remote shards that are down and serve from the
-                                    others, instead of failing (see bx_reader_shard_missing) */
-    bx_doc_cache *doc_cache;     /* where to keep stored articles, or NULL (not owned) */
+    unsigned timeout_ms;             /* waiting for a remote shard's answer (0: 10000) */
+    unsigned connect_timeout_ms;     /* connecting to a remote shard and reading its greeting;
+                                        also the longest a retry of a shard that is down may take
+                                        (0: 2000) */
+    int allow_partial;               /* leave out remote shards that are down and serve from the
+                                        others, instead of failing (see bx_reader_shard_missing) */
+    bx_doc_cache *doc_cache;         /* where to keep stored articles, or NULL (not owned) */
+    bx_facet_columns *facet_columns; /* facet columns to count with, or NULL (not owned) */
 } bx_reader_options;
 
 /* As bx_reader_open, with options. Remote shards that fail are remembered by every reader of

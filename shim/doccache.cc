@@ -132,7 +132,7 @@ static void bx_doc_cache_put(bx_doc_cache *c, uint64_t stamp, Xapian::docid did,
 void bx_reader_update_stamp(bx_reader *r)
 {
     r->stamp = 0;
-    if (!r->opts.doc_cache || r->shards.empty())
+    if ((!r->opts.doc_cache && !r->opts.facet_columns) || r->shards.empty())
         return;
     std::string id;
     for (const bx_shard &s : r->shards) {

@@ -692,15 +692,73 @@ Xapian::Query add_recency(bx_reader *r, const Xapian::Query &q, const bx_search_
                          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, fresh, scale));
 }
 
+// Counts facets over the matches of a search: with the reader's facet columns (facetcols.cc)
+// where it has them, else with Xapian's ValueCountMatchSpy, which reads each match's value from
+// the index (and is what runs on remote shards). Must outlive the get_mset calls it counts.
+class FacetCounter : public Xapian::MatchSpy
+{
+  public:
+    explicit FacetCounter(bx_reader *r) : r_(r)
+    {
+    }
+
+    // Counts `facet` on the matches of enq (with dates by day or by the hour).
+    void add(Xapian::Enquire &enq, unsigned facet, bool days)
+    {
+        unsigned slot = facet_slot(facet, days);
+        bool is_set = facet_is_set(facet);
+        std::shared_ptr<const bx_facet_column> col =
+            bx_facet_column_get(r_->opts.facet_columns, r_->stamp, r_->db, slot, is_set);
+        if (col) {
+            columns_.push_back(Column{ facet, col, std::vector<uint64_t>(col->values.size()) });
+            if (!added_) {
+                enq.add_matchspy(this);
+                added_ = true;
+            }
+            return;
+        }
+        spies_.emplace_back(facet, new Xapian::ValueCountMatchSpy(slot));
+        enq.add_matchspy(spies_.back().second->release());
+    }
+
+    void operator()(const Xapian::Document &doc, double) override
+    {
+        Xapian::docid did = doc.get_docid();
+        for (Column &c : columns_)
+            bx_facet_column_count(*c.col, did, c.counts);
+    }
+
+    // Puts the counts into res->facets.
+    void fill(bx_results *res) const
+    {
+        for (const Column &c : columns_)
+            bx_counts_from_column(*c.col, c.counts, res->facets[c.facet]);
+        for (const auto &sp : spies_)
+            bx_counts_from_spy(*sp.second, facet_is_set(sp.first), res->facets[sp.first]);
+    }
+
+  private:
+    struct Column {
+        unsigned facet;
+        std::shared_ptr<const bx_facet_column> col;
+        std::vector<uint64_t> counts; // by value id
+    };
+    bx_reader *r_;
+    bool added_ = false;
+    std::vector<Column> columns_;
+    // Owned by the Enquire they were given to, which must outlive fill().
+    std::vector<std::pair<unsigned, Xapian::ValueCountMatchSpy *>> spies_;
+};
+
 void count_facet(bx_reader *r, const Xapian::Query &q, unsigned facet, bool days, bx_results *res)
 {
+    FacetCounter counter(r);
     Xapian::Enquire enq(r->db);
     enq.set_query(q);
     enq.set_weighting_scheme(Xapian::BoolWeight());
-    Xapian::ValueCountMatchSpy spy(facet_slot(facet, days));
-    enq.add_matchspy(&spy);
+    counter.add(enq, facet, days);
     enq.get_mset(0, 0, r->db.get_doccount());
-    bx_counts_from_spy(spy, facet_is_set(facet), res->facets[facet]);
+    counter.fill(res);
 }
 
 // Whether day counts ("YYYYMMDD" keys) all fall within three days.
@@ -849,13 +907,12 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     // The counting pass also gives the exact total, except when stories are collapsed (it
     // does not collapse): then the ranked search counts every match, as without it.
     bool total_apart = spies_apart && !s->collapse;
+    FacetCounter counter(r);
     Xapian::Enquire counting(r->db);
-    std::vector<std::pair<unsigned, Xapian::ValueCountMatchSpy *>> spies;
     for (unsigned f : all_facets) {
         if (!(s->facets & f) || facet_filtered(s, f))
             continue;
-        spies.emplace_back(f, new Xapian::ValueCountMatchSpy(facet_slot(f, days)));
-        (spies_apart ? counting : enq).add_matchspy(spies.back().second->release());
+        counter.add(spies_apart ? counting : enq, f, days);
     }
     Xapian::doccount check = s->check_at_least;
     if (s->facets && !total_apart)
@@ -895,8 +952,7 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
             res->total = std::max<uint64_t>(all.get_matches_lower_bound(), res->total);
         }
     }
-    for (auto &sp : spies)
-        bx_counts_from_spy(*sp.second, facet_is_set(sp.first), res->facets[sp.first]);
+    counter.fill(res);
     // Disjunctive facets: a filtered field is counted without its own filter.
     for (unsigned f : all_facets)
         if ((s->facets & f) && facet_filtered(s, f))

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
@@ -156,6 +157,34 @@ struct bx_counts {
     std::vector<std::pair<std::string, uint64_t>> items;
 };
 
+// One facet's values held in memory by docid (facetcols.cc), for one revision of the databases
+// a reader searches. Immutable once built; shared by the searches that use it.
+struct bx_facet_column {
+    bool is_set = false;             // the slot holds sets (bx_set_encode), split into items
+    std::vector<std::string> values; // value id -> value (or set item)
+    std::vector<uint32_t> ids;       // single: docid -> value id + 1, 0 for none;
+                                     // set: the value ids of document d are ids[first[d]] up
+                                     // to ids[first[d + 1]]
+    std::vector<uint32_t> first;     // set only: docid -> its start in ids (lastdocid + 2)
+    std::vector<uint32_t> order;     // the value ids, sorted by value
+    size_t bytes() const;
+};
+
+// The column of `slot` for the revision `stamp` of db (see bx_reader_update_stamp), built on
+// first use and then shared. nullptr when c or stamp is 0, when another search is building it,
+// when building fails or the index is too sparse: the caller then counts with Xapian's spies.
+std::shared_ptr<const bx_facet_column> bx_facet_column_get(bx_facet_columns *c, uint64_t stamp,
+                                                           const Xapian::Database &db,
+                                                           unsigned slot, bool is_set);
+
+// Adds document `did`'s values to counts (indexed by value id, sized to col.values).
+void bx_facet_column_count(const bx_facet_column &col, Xapian::docid did,
+                           std::vector<uint64_t> &counts);
+
+// Fills `out` from counts by value id, in the order bx_counts_from_spy gives.
+void bx_counts_from_column(const bx_facet_column &col, const std::vector<uint64_t> &counts,
+                           bx_counts &out);
+
 // Fills `out` from a match spy's counts; set-valued slots are split and summed. Sorted by
 // count, then value.
 void bx_counts_from_spy(const Xapian::ValueCountMatchSpy &spy, bool is_set, bx_counts &out);
@@ -238,10 +267,10 @@ void bx_shard_failed(const std::string &name, const std::string &why, bool retry
 std::string bx_shard_from_context(const std::string &context);
 
 // Sets r->stamp, the digest of what the reader searches (see doccache.cc): equal stamps mean
-// that every docid holds the same article. 0 when the reader has no cache or searches a
-// remote shard. Called when the reader opens and whenever a reopen changes what it reads:
-// between those, Xapian reads the revision it opened (a folder swapped in underneath with
-// the same revision would otherwise get the stamp of tables not yet read).
+// that every docid holds the same article. 0 when the reader has neither a doc cache nor facet
+// columns, or searches a remote shard. Called when the reader opens and whenever a reopen changes
+// what it reads: between those, Xapian reads the revision it opened (a folder swapped in underneath
+// with the same revision would otherwise get the stamp of tables not yet read).
 void bx_reader_update_stamp(bx_reader *r);
 
 // The stored record of document `did` of `db`, from the cache when it holds it under `stamp`,

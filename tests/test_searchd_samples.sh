@@ -819,6 +819,41 @@ stop_daemon "$D_PID"
 assert_eq "$?" 2 "--doc-cache lots: exit status"
 assert_contains "$(cat "$SCRATCH/doccache.err")" "bad --doc-cache 'lots'" "--doc-cache lots: message"
 
+# ---- Facet columns: the same counts as reading every match's values from the index ------------
+metric() { # NAME: its value in /metrics ("" when absent)
+    http GET "$D_URL/metrics"
+    printf '%s\n' "$BODY" | awk -v n="$1" '$1 == n {print $2}'
+}
+FACET_QUERIES=("q=rail&facets=category,source,author,lang,date"
+    "q=strike OR council&facets=category,source,author,lang,date&category=business"
+    "facets=category,source,author,lang,date&sort=newest"
+    'q="city council"&facets=category,author,date&collapse=story')
+facet_search() { # "k=v&k=v": each part URL-encoded
+    local parts
+    IFS='&' read -ra parts <<<"$1"
+    search "${parts[@]}"
+}
+start_daemon columns --db "$DB"
+columns_answers=""
+for fq in "${FACET_QUERIES[@]}"; do
+    facet_search "$fq"
+    assert_eq "$STATUS" 200 "facet columns: $fq"
+    columns_answers+="$(printf '%s' "$BODY" | jq -c 'del(.took_ms)')"$'\n'
+done
+[ "$(metric byline_facet_column_builds_total)" -ge 5 ] ||
+    fail "facet columns: /metrics should count at least 5 columns built, says '$(metric byline_facet_column_builds_total)'"
+[ "$(metric byline_facet_column_bytes)" -gt 0 ] || fail "facet columns: /metrics should show their bytes"
+stop_daemon "$D_PID"
+start_daemon nocolumns --db "$DB" --no-facet-columns
+spies_answers=""
+for fq in "${FACET_QUERIES[@]}"; do
+    facet_search "$fq"
+    spies_answers+="$(printf '%s' "$BODY" | jq -c 'del(.took_ms)')"$'\n'
+done
+assert_eq "$spies_answers" "$columns_answers" "--no-facet-columns: the same answers"
+assert_eq "$(metric byline_facet_columns)" "" "--no-facet-columns: no facet column metrics"
+stop_daemon "$D_PID"
+
 # A port already taken: the message says so.
 taken=${MAIN_URL##*:}
 "$BYLINE_SEARCHD" --db "$DB" --port "$taken" --access-log - 2>"$SCRATCH/taken.err"

@@ -589,7 +589,7 @@ static void test_doc_cache(void)
 
     bx_doc_cache *cache = bx_doc_cache_new(1 << 20);
     CHECK(cache != NULL);
-    bx_reader_options o = { 0, 0, 0, cache };
+    bx_reader_options o = { 0, 0, 0, cache, NULL };
     const char *paths[] = { path };
     bx_reader *r1 = NULL, *r2 = NULL;
     CHECK_INT(bx_reader_open_opts(paths, 1, &o, &r1, &err), BX_OK);
@@ -739,6 +739,151 @@ static void test_long_values(void)
     bx_reader_close(r);
 }
 
+/* Every facet of a search as one string ("facet:value=count,...;"), with the total, so that
+ * two ways of counting can be compared whole. */
+static void facet_text(bx_reader *r, const bx_search_spec *spec, char *out, size_t size)
+{
+    static const unsigned facets[] = { BX_FACET_CATEGORY, BX_FACET_SOURCE, BX_FACET_AUTHOR,
+                                       BX_FACET_LANG, BX_FACET_DATE };
+    bx_results *res = NULL;
+    size_t used = 0;
+    out[0] = '\0';
+    if (bx_search(r, spec, &res) != BX_OK) {
+        snprintf(out, size, "error: %s", bx_reader_errmsg(r));
+        return;
+    }
+    int exact = 0;
+    used += (size_t)snprintf(out, size, "total=%llu;",
+                             (unsigned long long)bx_results_total(res, &exact));
+    for (size_t f = 0; f < sizeof facets / sizeof facets[0] && used < size; f++) {
+        const bx_counts *c = bx_results_facet(res, facets[f]);
+        if (!c)
+            continue;
+        used += (size_t)snprintf(out + used, size - used, "%u:", facets[f]);
+        for (size_t i = 0; i < bx_counts_size(c) && used < size; i++) {
+            size_t len;
+            const char *v = bx_counts_value(c, i, &len);
+            used += (size_t)snprintf(out + used, size - used, "%.*s=%llu,", (int)len, v,
+                                     (unsigned long long)bx_counts_count(c, i));
+        }
+        if (used < size)
+            used += (size_t)snprintf(out + used, size - used, ";");
+    }
+    bx_results_free(res);
+}
+
+/* Facet counts from the in-memory columns are those of Xapian's match spies, for every kind
+ * of search that counts facets, and follow commits. */
+static void test_facet_columns(void)
+{
+    static const char *const cats[] = { "Energy", "Markets", "Politics", "Trade & Tariffs" };
+    static const char *const sources[] = { "Reuters", "AP", "BBC" };
+    static const char *const people[] = { "Ann Lee", "Bo Chan", "Cy Diaz", "Di Egan", "Ed Fox" };
+    static const char *const words[] = { "oil", "strike", "vote", "harbour", "tariff", "bank" };
+    static const char *const langs[] = { "en", "en", "fr", NULL };
+    char path[300];
+    bx_writer *w = new_writer("facetcols", path, sizeof path);
+    char *err = NULL;
+    char ids[80][16], bodies[80][64];
+    for (int i = 0; i < 80; i++) {
+        snprintf(ids[i], sizeof ids[i], "f%d", i);
+        snprintf(bodies[i], sizeof bodies[i], "%s %s report %d", words[i % 6], words[(i / 6) % 6],
+                 i % 7);
+        /* Days over two months, and the last ten articles within one day (hourly counts). */
+        int64_t date = i < 70 ? 1704067200 + (int64_t)(i % 50) * 86400 : 1710405000 + i * 3600;
+        bx_article a = article(ids[i], bodies[i], bodies[i], langs[i % 4], i % 9 ? date : 0);
+        const char *c2[] = { cats[i % 4], cats[(i / 4) % 4] };
+        a.categories = c2;
+        a.n_categories = (size_t)(i % 3);
+        const char *au[] = { people[i % 5], people[(i + 2) % 5] };
+        a.authors = au;
+        a.n_authors = (size_t)(i % 3 == 1 ? 2 : i % 2);
+        a.source = i % 5 ? sources[i % 3] : NULL;
+        a.source_len = a.source ? strlen(a.source) : 0;
+        put(w, &a, 0);
+    }
+    int existed = 0;
+    for (int i = 3; i < 80; i += 11) /* gaps in the docids */
+        CHECK_INT(bx_writer_delete(w, ids[i], strlen(ids[i]), &existed), BX_OK);
+    CHECK_INT(bx_writer_commit(w), BX_OK);
+
+    bx_facet_columns *cols = bx_facet_columns_new();
+    CHECK(cols != NULL);
+    bx_reader_options with = { 0, 0, 0, NULL, cols };
+    const char *paths[] = { path };
+    bx_reader *rc = NULL, *rs = NULL;
+    CHECK_INT(bx_reader_open_opts(paths, 1, &with, &rc, &err), BX_OK);
+    CHECK_INT(bx_reader_open(paths, 1, 0, &rs, &err), BX_OK);
+
+    static const char *const queries[] = {
+        "", "oil", "strike OR vote", "oil AND bank", "\"harbour tariff\"", "report -oil", "nothing"
+    };
+    const char *energy[] = { "energy" };
+    const char *ap[] = { "AP" };
+    char a[4096], b[4096];
+    for (int round = 0; round < 2; round++) {
+        for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++)
+            for (int variant = 0; variant < 6; variant++) {
+                bx_search_spec s;
+                memset(&s, 0, sizeof s);
+                s.query = queries[q];
+                s.query_len = strlen(queries[q]);
+                s.limit = 5;
+                s.facets = BX_FACET_CATEGORY | BX_FACET_SOURCE | BX_FACET_AUTHOR | BX_FACET_LANG |
+                           BX_FACET_DATE;
+                s.date_unit = variant == 5 ? BX_DATES_HOURS : BX_DATES_AUTO;
+                if (variant == 1) { /* a filtered facet is counted without its filter */
+                    s.categories.items = energy;
+                    s.categories.n = 1;
+                    s.sources.items = ap;
+                    s.sources.n = 1;
+                }
+                if (variant == 2)
+                    s.sort = BX_SORT_NEWEST;
+                if (variant == 3)
+                    s.collapse = 1;
+                if (variant == 4) { /* the last ten articles: hours */
+                    s.has_from = 1;
+                    s.from = 1710405000;
+                }
+                facet_text(rc, &s, a, sizeof a);
+                facet_text(rs, &s, b, sizeof b);
+                if (strcmp(a, b) != 0)
+                    fprintf(stderr, "query '%s' variant %d:\n columns %s\n spies   %s\n",
+                            queries[q], variant, a, b);
+                CHECK_STR(a, b);
+                CHECK(strncmp(a, "error", 5) != 0);
+            }
+        bx_facet_columns_stats st;
+        bx_facet_columns_get_stats(cols, &st);
+        CHECK(st.builds >= 5 && st.columns >= 5 && st.bytes > 0);
+        if (round == 1)
+            break;
+        /* A commit: a new category and a changed article; columns of the new revision. */
+        bx_article n = article("f1", "oil strike", "oil strike", "en", 1704067200);
+        const char *nc[] = { "Shipping" };
+        n.categories = nc;
+        n.n_categories = 1;
+        put(w, &n, 1);
+        CHECK_INT(bx_writer_commit(w), BX_OK);
+        int changed = 0;
+        CHECK_INT(bx_reader_reopen(rc, &changed), BX_OK);
+        CHECK_INT(changed, 1);
+        CHECK_INT(bx_reader_reopen(rs, &changed), BX_OK);
+    }
+    bx_search_spec s;
+    memset(&s, 0, sizeof s);
+    s.query = "oil";
+    s.query_len = 3;
+    s.facets = BX_FACET_CATEGORY;
+    facet_text(rc, &s, a, sizeof a);
+    CHECK(strstr(a, "Shipping=1,") != NULL);
+    bx_reader_close(rc);
+    bx_reader_close(rs);
+    bx_facet_columns_free(cols);
+    CHECK_INT(bx_writer_close(w, &err), BX_OK);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/byline-test-shim-XXXXXX");
@@ -750,6 +895,7 @@ int main(void)
     test_write_and_search();
     test_date_ranges();
     test_doc_cache();
+    test_facet_columns();
     test_long_values();
     test_open_errors();
     test_damaged_index();

@@ -1,0 +1,229 @@
+// facetcols.cc - facet values held in memory by document, for counting facets over many matches.
+//
+// Counting a facet over a search's matches with Xapian's ValueCountMatchSpy reads the facet's
+// value of every match from the index and files it in a map of strings: about 130 ns per match
+// and facet here, so a common word over a million articles spends most of a second on its five
+// facets. A column holds the same values by docid, as small numbers, so that a match is counted
+// with an array lookup. The columns of one revision are built on the first faceted search that
+// needs them (one pass over the facet's values in the index) and shared by every reader that
+// searches that revision; the two revisions used last are kept.
+#include "shim_internal.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <set>
+
+namespace
+{
+
+// Columns are kept for this many revisions: the one the readers search, and the one before
+// it that a reader may still be searching while the others have moved on.
+constexpr size_t KEEP_STAMPS = 2;
+
+// A docid range much wider than the documents it holds (an index with most of its articles
+// deleted) would make columns mostly empty: such indexes count with Xapian's spies.
+constexpr Xapian::docid SPARSE_SLACK = 65536;
+
+struct Revision {
+    uint64_t stamp = 0;
+    uint64_t used = 0; // when it was last asked for (the owner's clock)
+    std::map<unsigned, std::shared_ptr<const bx_facet_column>> columns; // by value slot
+    std::set<unsigned> building;
+};
+
+} // namespace
+
+struct bx_facet_columns {
+    std::mutex lock;
+    uint64_t clock = 0;
+    std::vector<Revision> revisions;
+    uint64_t builds = 0, build_us = 0;
+};
+
+size_t bx_facet_column::bytes() const
+{
+    size_t n = sizeof(*this) + first.capacity() * sizeof(uint32_t) +
+               ids.capacity() * sizeof(uint32_t) + order.capacity() * sizeof(uint32_t);
+    for (const std::string &v : values)
+        n += sizeof(std::string) + v.capacity();
+    return n;
+}
+
+namespace
+{
+
+// Reads the values of `slot` of every document of db into a column; is_set splits each value
+// into the items of a set (bx_set_encode). Returns nullptr for an index too sparse to pay.
+std::shared_ptr<const bx_facet_column> build_column(const Xapian::Database &db, unsigned slot,
+                                                    bool is_set)
+{
+    Xapian::docid last = db.get_lastdocid();
+    Xapian::doccount n = db.get_doccount();
+    if (last > 4 * static_cast<Xapian::docid>(n) + SPARSE_SLACK)
+        return nullptr;
+    auto col = std::make_shared<bx_facet_column>();
+    col->is_set = is_set;
+    std::unordered_map<std::string, uint32_t> ids;
+    auto id_of = [&](const std::string &v) {
+        auto it = ids.emplace(v, static_cast<uint32_t>(col->values.size()));
+        if (it.second)
+            col->values.push_back(v);
+        return it.first->second;
+    };
+    if (!is_set)
+        col->ids.assign(static_cast<size_t>(last) + 1, 0);
+    else
+        col->first.reserve(static_cast<size_t>(last) + 2);
+    for (Xapian::ValueIterator v = db.valuestream_begin(slot); v != db.valuestream_end(slot); ++v) {
+        Xapian::docid did = v.get_docid();
+        if (did > last)
+            break; // cannot happen within one revision; never write past the column
+        const std::string &value = *v;
+        if (!is_set) {
+            col->ids[did] = id_of(value) + 1;
+            continue;
+        }
+        while (col->first.size() <= did)
+            col->first.push_back(static_cast<uint32_t>(col->ids.size()));
+        size_t start = 0;
+        while (start <= value.size()) {
+            size_t sep = value.find(BX_SET_SEP, start);
+            if (sep == std::string::npos)
+                sep = value.size();
+            if (sep > start)
+                col->ids.push_back(id_of(value.substr(start, sep - start)));
+            start = sep + 1;
+        }
+    }
+    if (is_set)
+        while (col->first.size() < static_cast<size_t>(last) + 2)
+            col->first.push_back(static_cast<uint32_t>(col->ids.size()));
+    col->order.resize(col->values.size());
+    for (uint32_t i = 0; i < col->order.size(); i++)
+        col->order[i] = i;
+    std::sort(col->order.begin(), col->order.end(),
+              [&](uint32_t a, uint32_t b) { return col->values[a] < col->values[b]; });
+    return col;
+}
+
+Revision &revision_of(bx_facet_columns *c, uint64_t stamp)
+{
+    for (Revision &r : c->revisions)
+        if (r.stamp == stamp) {
+            r.used = ++c->clock;
+            return r;
+        }
+    if (c->revisions.size() >= KEEP_STAMPS) {
+        auto oldest =
+            std::min_element(c->revisions.begin(), c->revisions.end(),
+                             [](const Revision &a, const Revision &b) { return a.used < b.used; });
+        c->revisions.erase(oldest);
+    }
+    c->revisions.emplace_back();
+    c->revisions.back().stamp = stamp;
+    c->revisions.back().used = ++c->clock;
+    return c->revisions.back();
+}
+
+} // namespace
+
+std::shared_ptr<const bx_facet_column> bx_facet_column_get(bx_facet_columns *c, uint64_t stamp,
+                                                           const Xapian::Database &db,
+                                                           unsigned slot, bool is_set)
+{
+    if (!c || !stamp)
+        return nullptr;
+    {
+        std::lock_guard<std::mutex> hold(c->lock);
+        Revision &r = revision_of(c, stamp);
+        auto it = r.columns.find(slot);
+        if (it != r.columns.end())
+            return it->second;
+        // Another search is building it: this one counts the slow way rather than wait.
+        if (!r.building.insert(slot).second)
+            return nullptr;
+    }
+    std::shared_ptr<const bx_facet_column> col;
+    auto t0 = std::chrono::steady_clock::now();
+    try {
+        col = build_column(db, slot, is_set);
+    } catch (...) {
+        col = nullptr; // the search goes on with Xapian's spies, which report any real failure
+    }
+    auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    std::lock_guard<std::mutex> hold(c->lock);
+    Revision &r = revision_of(c, stamp);
+    r.building.erase(slot);
+    if (col) {
+        r.columns[slot] = col;
+        c->builds++;
+        c->build_us += static_cast<uint64_t>(us);
+    }
+    return col;
+}
+
+void bx_facet_column_count(const bx_facet_column &col, Xapian::docid did,
+                           std::vector<uint64_t> &counts)
+{
+    if (!col.is_set) {
+        if (did < col.ids.size() && col.ids[did])
+            counts[col.ids[did] - 1]++;
+        return;
+    }
+    if (static_cast<size_t>(did) + 1 >= col.first.size())
+        return;
+    for (uint32_t i = col.first[did]; i < col.first[did + 1]; i++)
+        counts[col.ids[i]]++;
+}
+
+void bx_counts_from_column(const bx_facet_column &col, const std::vector<uint64_t> &counts,
+                           bx_counts &out)
+{
+    // The order of bx_counts_from_spy: by value, then (stably) by count.
+    out.items.clear();
+    for (uint32_t id : col.order)
+        if (counts[id])
+            out.items.emplace_back(col.values[id], counts[id]);
+    std::stable_sort(out.items.begin(), out.items.end(),
+                     [](const std::pair<std::string, uint64_t> &a,
+                        const std::pair<std::string, uint64_t> &b) { return a.second > b.second; });
+}
+
+extern "C" bx_facet_columns *bx_facet_columns_new(void)
+{
+    try {
+        return new bx_facet_columns;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+extern "C" void bx_facet_columns_free(bx_facet_columns *c)
+{
+    delete c;
+}
+
+extern "C" void bx_facet_columns_get_stats(bx_facet_columns *c, bx_facet_columns_stats *out)
+{
+    if (!out)
+        return;
+    *out = bx_facet_columns_stats{};
+    if (!c)
+        return;
+    try {
+        std::lock_guard<std::mutex> hold(c->lock);
+        out->builds = c->builds;
+        out->build_ms = c->build_us / 1000;
+        for (const Revision &r : c->revisions)
+            for (const auto &kv : r.columns) {
+                out->columns++;
+                out->bytes += kv.second->bytes();
+            }
+    } catch (...) {
+        // The lock could not be taken: the stats stay zero.
+    }
+}

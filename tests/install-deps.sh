@@ -8,7 +8,8 @@ set -eu
 
 # What building and running needs: the compiler, the libraries and Xapian's own tools.
 PACKAGES="build-essential cmake pkg-config libxapian-dev xapian-tools libstemmer-dev
-libmicrohttpd-dev libjansson-dev zlib1g-dev libcurl4-openssl-dev libcsv-dev libxml2-dev curl"
+libmicrohttpd-dev libjansson-dev zlib1g-dev libcurl4-openssl-dev libcsv-dev libxml2-dev
+libjemalloc-dev curl"
 if [ "${1:-}" != "--run" ]; then
     # The tests: clang with libclang-rt-dev (libFuzzer, the sanitizers' runtimes) builds the
     # fuzz targets; llvm brings llvm-symbolizer for readable sanitizer reports; Chromium and

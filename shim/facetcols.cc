@@ -45,9 +45,9 @@ struct bx_facet_columns {
 size_t bx_facet_column::bytes() const
 {
     size_t n = sizeof(*this) + first.capacity() * sizeof(uint32_t) +
-               ids.capacity() * sizeof(uint32_t) + order.capacity() * sizeof(uint32_t);
+               ids.capacity() * sizeof(uint32_t) + rank.capacity() * sizeof(uint32_t);
     for (const std::string &v : values)
-        n += sizeof(std::string) + v.capacity();
+        n += sizeof(std::string) + (v.capacity() > 15 ? v.capacity() + 1 : 0);
     return n;
 }
 
@@ -61,7 +61,7 @@ std::shared_ptr<const bx_facet_column> build_column(const Xapian::Database &db, 
 {
     Xapian::docid last = db.get_lastdocid();
     Xapian::doccount n = db.get_doccount();
-    if (last > 4 * static_cast<Xapian::docid>(n) + SPARSE_SLACK)
+    if (static_cast<uint64_t>(last) > 4 * static_cast<uint64_t>(n) + SPARSE_SLACK)
         return nullptr;
     auto col = std::make_shared<bx_facet_column>();
     col->is_set = is_set;
@@ -100,21 +100,32 @@ std::shared_ptr<const bx_facet_column> build_column(const Xapian::Database &db, 
     if (is_set)
         while (col->first.size() < static_cast<size_t>(last) + 2)
             col->first.push_back(static_cast<uint32_t>(col->ids.size()));
-    col->order.resize(col->values.size());
-    for (uint32_t i = 0; i < col->order.size(); i++)
-        col->order[i] = i;
-    std::sort(col->order.begin(), col->order.end(),
+    std::vector<uint32_t> order(col->values.size());
+    for (uint32_t i = 0; i < order.size(); i++)
+        order[i] = i;
+    std::sort(order.begin(), order.end(),
               [&](uint32_t a, uint32_t b) { return col->values[a] < col->values[b]; });
+    col->rank.resize(order.size());
+    for (uint32_t i = 0; i < order.size(); i++)
+        col->rank[order[i]] = i;
     return col;
 }
 
-Revision &revision_of(bx_facet_columns *c, uint64_t stamp)
+Revision *find_revision(bx_facet_columns *c, uint64_t stamp)
 {
     for (Revision &r : c->revisions)
         if (r.stamp == stamp) {
             r.used = ++c->clock;
-            return r;
+            return &r;
         }
+    return nullptr;
+}
+
+// The revision `stamp`, made (in place of the one used longest ago) when missing.
+Revision &revision_of(bx_facet_columns *c, uint64_t stamp)
+{
+    if (Revision *r = find_revision(c, stamp))
+        return *r;
     if (c->revisions.size() >= KEEP_STAMPS) {
         auto oldest =
             std::min_element(c->revisions.begin(), c->revisions.end(),
@@ -156,38 +167,48 @@ std::shared_ptr<const bx_facet_column> bx_facet_column_get(bx_facet_columns *c, 
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
             .count();
     std::lock_guard<std::mutex> hold(c->lock);
-    Revision &r = revision_of(c, stamp);
-    r.building.erase(slot);
     if (col) {
-        r.columns[slot] = col;
         c->builds++;
         c->build_us += static_cast<uint64_t>(us);
+    }
+    // Two newer revisions came while it was built: it counts this search, and is not kept.
+    Revision *r = find_revision(c, stamp);
+    if (r) {
+        r->building.erase(slot);
+        if (col)
+            r->columns[slot] = col;
     }
     return col;
 }
 
-void bx_facet_column_count(const bx_facet_column &col, Xapian::docid did,
-                           std::vector<uint64_t> &counts)
+static inline void count_one(bx_column_counts &c, uint32_t id)
+{
+    if (c.n[id]++ == 0)
+        c.touched.push_back(id);
+}
+
+void bx_facet_column_count(const bx_facet_column &col, Xapian::docid did, bx_column_counts &c)
 {
     if (!col.is_set) {
         if (did < col.ids.size() && col.ids[did])
-            counts[col.ids[did] - 1]++;
+            count_one(c, col.ids[did] - 1);
         return;
     }
     if (static_cast<size_t>(did) + 1 >= col.first.size())
         return;
     for (uint32_t i = col.first[did]; i < col.first[did + 1]; i++)
-        counts[col.ids[i]]++;
+        count_one(c, col.ids[i]);
 }
 
-void bx_counts_from_column(const bx_facet_column &col, const std::vector<uint64_t> &counts,
-                           bx_counts &out)
+void bx_counts_from_column(const bx_facet_column &col, bx_column_counts &c, bx_counts &out)
 {
     // The order of bx_counts_from_spy: by value, then (stably) by count.
+    std::sort(c.touched.begin(), c.touched.end(),
+              [&](uint32_t a, uint32_t b) { return col.rank[a] < col.rank[b]; });
     out.items.clear();
-    for (uint32_t id : col.order)
-        if (counts[id])
-            out.items.emplace_back(col.values[id], counts[id]);
+    out.items.reserve(c.touched.size());
+    for (uint32_t id : c.touched)
+        out.items.emplace_back(col.values[id], c.n[id]);
     std::stable_sort(out.items.begin(), out.items.end(),
                      [](const std::pair<std::string, uint64_t> &a,
                         const std::pair<std::string, uint64_t> &b) { return a.second > b.second; });

@@ -707,10 +707,12 @@ class FacetCounter : public Xapian::MatchSpy
     {
         unsigned slot = facet_slot(facet, days);
         bool is_set = facet_is_set(facet);
-        std::shared_ptr<const bx_facet_column> col =
-            bx_facet_column_get(r_->opts.facet_columns, r_->stamp, r_->db, slot, is_set);
+        std::shared_ptr<const bx_facet_column> col;
+        if (one_database(r_))
+            col = bx_facet_column_get(r_->opts.facet_columns, r_->stamp, r_->db, slot, is_set);
         if (col) {
-            columns_.push_back(Column{ facet, col, std::vector<uint64_t>(col->values.size()) });
+            columns_.push_back(Column{ facet, col, bx_column_counts() });
+            columns_.back().counts.n.assign(col->values.size(), 0);
             if (!added_) {
                 enq.add_matchspy(this);
                 added_ = true;
@@ -729,9 +731,9 @@ class FacetCounter : public Xapian::MatchSpy
     }
 
     // Puts the counts into res->facets.
-    void fill(bx_results *res) const
+    void fill(bx_results *res)
     {
-        for (const Column &c : columns_)
+        for (Column &c : columns_)
             bx_counts_from_column(*c.col, c.counts, res->facets[c.facet]);
         for (const auto &sp : spies_)
             bx_counts_from_spy(*sp.second, facet_is_set(sp.first), res->facets[sp.first]);
@@ -741,8 +743,19 @@ class FacetCounter : public Xapian::MatchSpy
     struct Column {
         unsigned facet;
         std::shared_ptr<const bx_facet_column> col;
-        std::vector<uint64_t> counts; // by value id
+        bx_column_counts counts;
     };
+
+    // Whether the reader searches a single database. Over several, Xapian gives a match spy
+    // each document's docid within its own database, and which database it came from is not
+    // told, so a column cannot be looked up: those readers count with the spies.
+    static bool one_database(const bx_reader *r)
+    {
+        size_t open = 0;
+        for (const bx_shard &s : r->shards)
+            open += s.open ? 1 : 0;
+        return open == 1;
+    }
     bx_reader *r_;
     bool added_ = false;
     std::vector<Column> columns_;

@@ -166,24 +166,32 @@ struct bx_facet_column {
                                      // set: the value ids of document d are ids[first[d]] up
                                      // to ids[first[d + 1]]
     std::vector<uint32_t> first;     // set only: docid -> its start in ids (lastdocid + 2)
-    std::vector<uint32_t> order;     // the value ids, sorted by value
+    std::vector<uint32_t> rank;      // value id -> its place when the values are sorted
     size_t bytes() const;
 };
 
 // The column of `slot` for the revision `stamp` of db (see bx_reader_update_stamp), built on
-// first use and then shared. nullptr when c or stamp is 0, when another search is building it,
-// when building fails or the index is too sparse: the caller then counts with Xapian's spies.
+// first use and then shared. db must be one database, not several searched as one: a match
+// spy sees a document by its docid within its own database, which a column of the combined
+// docids cannot be looked up by. nullptr when c or stamp is 0, when another search is building
+// it, when building fails or the index is too sparse: the caller then counts with Xapian's
+// spies.
 std::shared_ptr<const bx_facet_column> bx_facet_column_get(bx_facet_columns *c, uint64_t stamp,
                                                            const Xapian::Database &db,
                                                            unsigned slot, bool is_set);
 
-// Adds document `did`'s values to counts (indexed by value id, sized to col.values).
-void bx_facet_column_count(const bx_facet_column &col, Xapian::docid did,
-                           std::vector<uint64_t> &counts);
+// Counts over one column: by value id, with the ids counted at least once noted, so that a
+// search with few matches does not walk every value the column holds.
+struct bx_column_counts {
+    std::vector<uint64_t> n;       // by value id, sized to col.values
+    std::vector<uint32_t> touched; // the value ids with n > 0
+};
 
-// Fills `out` from counts by value id, in the order bx_counts_from_spy gives.
-void bx_counts_from_column(const bx_facet_column &col, const std::vector<uint64_t> &counts,
-                           bx_counts &out);
+// Adds document `did`'s values to counts.
+void bx_facet_column_count(const bx_facet_column &col, Xapian::docid did, bx_column_counts &c);
+
+// Fills `out` from counts, in the order bx_counts_from_spy gives.
+void bx_counts_from_column(const bx_facet_column &col, bx_column_counts &c, bx_counts &out);
 
 // Fills `out` from a match spy's counts; set-valued slots are split and summed. Sorted by
 // count, then value.

@@ -372,6 +372,11 @@ void bx_counts_from_spy(const Xapian::ValueCountMatchSpy &spy, bool is_set, bx_c
             start = sep + 1;
         }
     }
+    bx_counts_from_sums(sums, out);
+}
+
+void bx_counts_from_sums(const std::map<std::string, uint64_t> &sums, bx_counts &out)
+{
     out.items.assign(sums.begin(), sums.end());
     std::stable_sort(out.items.begin(), out.items.end(),
                      [](const std::pair<std::string, uint64_t> &a,

@@ -132,6 +132,13 @@ static void bx_doc_cache_put(bx_doc_cache *c, uint64_t stamp, Xapian::docid did,
 void bx_reader_update_stamp(bx_reader *r)
 {
     r->stamp = 0;
+    for (bx_shard &s : r->shards) {
+        s.identity = bx_db_identity();
+        if (r->opts.facet_columns && s.open && !s.port) {
+            s.identity.uuid = s.db.get_uuid();
+            s.identity.revision = std::to_string(s.db.get_revision());
+        }
+    }
     if ((!r->opts.doc_cache && !r->opts.facet_columns) || r->shards.empty())
         return;
     std::string id;

@@ -6,7 +6,8 @@
 // facets. A column holds the same values by docid, as small numbers, so that a match is counted
 // with an array lookup. The columns of one revision are built on the first faceted search that
 // needs them (one pass over the facet's values in the index) and shared by every reader that
-// searches that revision; the two revisions used last are kept.
+// searches that revision; the two revisions of each database used last are kept. Columns are
+// per database: a reader of several counts each in a pass of its own (search.cc).
 #include "shim_internal.h"
 
 #include <algorithm>
@@ -18,17 +19,20 @@
 namespace
 {
 
-// Columns are kept for this many revisions: the one the readers search, and the one before
-// it that a reader may still be searching while the others have moved on.
-constexpr size_t KEEP_STAMPS = 2;
+// Columns are kept for this many revisions of each database: the one the readers search, and
+// the one before it that a reader may still be searching while the others have moved on.
+constexpr size_t KEEP_PER_DATABASE = 2;
+// And for this many revisions in all, whatever the databases.
+constexpr size_t KEEP_IN_ALL = 64;
 
 // A docid range much wider than the documents it holds (an index with most of its articles
 // deleted) would make columns mostly empty: such indexes count with Xapian's spies.
 constexpr Xapian::docid SPARSE_SLACK = 65536;
 
 struct Revision {
-    uint64_t stamp = 0;
-    uint64_t used = 0; // when it was last asked for (the owner's clock)
+    std::string uuid;     // the database's UUID
+    std::string revision; // and its revision
+    uint64_t used = 0;    // when it was last asked for (the owner's clock)
     std::map<unsigned, std::shared_ptr<const bx_facet_column>> columns; // by value slot
     std::set<unsigned> building;
 };
@@ -111,44 +115,59 @@ std::shared_ptr<const bx_facet_column> build_column(const Xapian::Database &db, 
     return col;
 }
 
-Revision *find_revision(bx_facet_columns *c, uint64_t stamp)
+Revision *find_revision(bx_facet_columns *c, const bx_db_identity &id)
 {
     for (Revision &r : c->revisions)
-        if (r.stamp == stamp) {
+        if (r.uuid == id.uuid && r.revision == id.revision) {
             r.used = ++c->clock;
             return &r;
         }
     return nullptr;
 }
 
-// The revision `stamp`, made (in place of the one used longest ago) when missing.
-Revision &revision_of(bx_facet_columns *c, uint64_t stamp)
+// Drops the revision used longest ago among those `keep` says yes to.
+template <typename Keep> void drop_oldest(bx_facet_columns *c, Keep keep)
 {
-    if (Revision *r = find_revision(c, stamp))
-        return *r;
-    if (c->revisions.size() >= KEEP_STAMPS) {
-        auto oldest =
-            std::min_element(c->revisions.begin(), c->revisions.end(),
-                             [](const Revision &a, const Revision &b) { return a.used < b.used; });
+    auto oldest = c->revisions.end();
+    for (auto it = c->revisions.begin(); it != c->revisions.end(); ++it)
+        if (keep(*it) && (oldest == c->revisions.end() || it->used < oldest->used))
+            oldest = it;
+    if (oldest != c->revisions.end())
         c->revisions.erase(oldest);
-    }
+}
+
+// The revision `id`, made when missing (in place of the same database's revision used longest
+// ago when it has KEEP_PER_DATABASE already, or of any when there are KEEP_IN_ALL).
+Revision &revision_of(bx_facet_columns *c, const bx_db_identity &id)
+{
+    if (Revision *r = find_revision(c, id))
+        return *r;
+    size_t same = 0;
+    for (const Revision &r : c->revisions)
+        same += r.uuid == id.uuid ? 1 : 0;
+    if (same >= KEEP_PER_DATABASE)
+        drop_oldest(c, [&](const Revision &r) { return r.uuid == id.uuid; });
+    if (c->revisions.size() >= KEEP_IN_ALL)
+        drop_oldest(c, [](const Revision &) { return true; });
     c->revisions.emplace_back();
-    c->revisions.back().stamp = stamp;
+    c->revisions.back().uuid = id.uuid;
+    c->revisions.back().revision = id.revision;
     c->revisions.back().used = ++c->clock;
     return c->revisions.back();
 }
 
 } // namespace
 
-std::shared_ptr<const bx_facet_column> bx_facet_column_get(bx_facet_columns *c, uint64_t stamp,
+std::shared_ptr<const bx_facet_column> bx_facet_column_get(bx_facet_columns *c,
+                                                           const bx_db_identity &id,
                                                            const Xapian::Database &db,
                                                            unsigned slot, bool is_set)
 {
-    if (!c || !stamp)
+    if (!c || id.uuid.empty())
         return nullptr;
     {
         std::lock_guard<std::mutex> hold(c->lock);
-        Revision &r = revision_of(c, stamp);
+        Revision &r = revision_of(c, id);
         auto it = r.columns.find(slot);
         if (it != r.columns.end())
             return it->second;
@@ -172,7 +191,7 @@ std::shared_ptr<const bx_facet_column> bx_facet_column_get(bx_facet_columns *c, 
         c->build_us += static_cast<uint64_t>(us);
     }
     // Two newer revisions came while it was built: it counts this search, and is not kept.
-    Revision *r = find_revision(c, stamp);
+    Revision *r = find_revision(c, id);
     if (r) {
         r->building.erase(slot);
         if (col)

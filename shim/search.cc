@@ -692,13 +692,17 @@ Xapian::Query add_recency(bx_reader *r, const Xapian::Query &q, const bx_search_
                          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, fresh, scale));
 }
 
-// Counts facets over the matches of a search: with the reader's facet columns (facetcols.cc)
-// where it has them, else with Xapian's ValueCountMatchSpy, which reads each match's value from
-// the index (and is what runs on remote shards). Must outlive the get_mset calls it counts.
+// Counts facets over the matches of a search of one database: with its facet columns
+// (facetcols.cc) where it has them, else with Xapian's ValueCountMatchSpy, which reads each
+// match's value from the index (and is what runs on remote shards). Must outlive the get_mset
+// calls it counts.
 class FacetCounter : public Xapian::MatchSpy
 {
   public:
-    explicit FacetCounter(bx_reader *r) : r_(r)
+    // Columns come from cols for the database db, which is `id`; with cols NULL or id empty
+    // (several databases searched as one, remote ones) every facet is counted by a spy.
+    FacetCounter(bx_facet_columns *cols, const bx_db_identity &id, const Xapian::Database &db)
+        : cols_(cols), id_(id), db_(db)
     {
     }
 
@@ -707,9 +711,8 @@ class FacetCounter : public Xapian::MatchSpy
     {
         unsigned slot = facet_slot(facet, days);
         bool is_set = facet_is_set(facet);
-        std::shared_ptr<const bx_facet_column> col;
-        if (one_database(r_))
-            col = bx_facet_column_get(r_->opts.facet_columns, r_->stamp, r_->db, slot, is_set);
+        std::shared_ptr<const bx_facet_column> col =
+            bx_facet_column_get(cols_, id_, db_, slot, is_set);
         if (col) {
             columns_.push_back(Column{ facet, col, bx_column_counts() });
             columns_.back().counts.n.assign(col->values.size(), 0);
@@ -730,13 +733,13 @@ class FacetCounter : public Xapian::MatchSpy
             bx_facet_column_count(*c.col, did, c.counts);
     }
 
-    // Puts the counts into res->facets.
-    void fill(bx_results *res)
+    // Puts the counts into `facets`, by facet.
+    void fill(std::map<unsigned, bx_counts> &facets)
     {
         for (Column &c : columns_)
-            bx_counts_from_column(*c.col, c.counts, res->facets[c.facet]);
+            bx_counts_from_column(*c.col, c.counts, facets[c.facet]);
         for (const auto &sp : spies_)
-            bx_counts_from_spy(*sp.second, facet_is_set(sp.first), res->facets[sp.first]);
+            bx_counts_from_spy(*sp.second, facet_is_set(sp.first), facets[sp.first]);
     }
 
   private:
@@ -745,33 +748,102 @@ class FacetCounter : public Xapian::MatchSpy
         std::shared_ptr<const bx_facet_column> col;
         bx_column_counts counts;
     };
-
-    // Whether the reader searches a single database. Over several, Xapian gives a match spy
-    // each document's docid within its own database, and which database it came from is not
-    // told, so a column cannot be looked up: those readers count with the spies.
-    static bool one_database(const bx_reader *r)
-    {
-        size_t open = 0;
-        for (const bx_shard &s : r->shards)
-            open += s.open ? 1 : 0;
-        return open == 1;
-    }
-    bx_reader *r_;
+    bx_facet_columns *cols_;
+    bx_db_identity id_;
+    Xapian::Database db_;
     bool added_ = false;
     std::vector<Column> columns_;
     // Owned by the Enquire they were given to, which must outlive fill().
     std::vector<std::pair<unsigned, Xapian::ValueCountMatchSpy *>> spies_;
 };
 
+// The open shards of a reader, when they are all local and there is more than one.
+std::vector<const bx_shard *> local_shards(const bx_reader *r)
+{
+    std::vector<const bx_shard *> open;
+    for (const bx_shard &s : r->shards) {
+        if (s.port)
+            return {};
+        if (s.open)
+            open.push_back(&s);
+    }
+    return open;
+}
+
+// A counter for a search of the reader's database (r->db). Over several databases searched as
+// one, Xapian gives a match spy each document's docid within its own database without saying
+// which, so a column cannot be looked up: that counter has only spies (see
+// count_each_database for what counts there with columns).
+FacetCounter reader_counter(bx_reader *r)
+{
+    std::vector<const bx_shard *> open = local_shards(r);
+    if (open.size() == 1)
+        return FacetCounter(r->opts.facet_columns, open[0]->identity, r->db);
+    return FacetCounter(nullptr, bx_db_identity(), r->db);
+}
+
+// Whether the counting pass runs over each database apart: a reader with facet columns of
+// several local databases.
+bool count_per_database(const bx_reader *r)
+{
+    return r->opts.facet_columns && local_shards(r).size() > 1;
+}
+
+// The counting pass of a reader of several local databases: one pass that weighs nothing over
+// each database in turn, each with its own columns, the counts summed. Matching is by
+// document, so the matches of the whole are those of the parts. `facets` holds (facet, count
+// dates by day); a time limit (ms, 0 for none) covers all the passes, and *timed_out says
+// whether it cut one short. Returns the number of matches.
+uint64_t count_each_database(bx_reader *r, const Xapian::Query &q,
+                             const std::vector<std::pair<unsigned, bool>> &facets,
+                             double time_limit_ms, bool *timed_out, bx_results *res)
+{
+    std::map<unsigned, std::map<std::string, uint64_t>> sums;
+    uint64_t total = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    for (const bx_shard *s : local_shards(r)) {
+        FacetCounter counter(r->opts.facet_columns, s->identity, s->db);
+        Xapian::Enquire enq(s->db);
+        enq.set_query(q);
+        enq.set_weighting_scheme(Xapian::BoolWeight());
+        if (time_limit_ms > 0) {
+            double spent =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                    .count();
+            enq.set_time_limit(std::max(1.0, time_limit_ms - spent) / 1000.0);
+        }
+        for (const auto &f : facets)
+            counter.add(enq, f.first, f.second);
+        Xapian::MSet all = enq.get_mset(0, 0, s->db.get_doccount());
+        total += all.get_matches_lower_bound();
+        std::map<unsigned, bx_counts> part;
+        counter.fill(part);
+        for (const auto &kv : part)
+            for (const auto &item : kv.second.items)
+                sums[kv.first][item.first] += item.second;
+    }
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    *timed_out = time_limit_ms > 0 && ms >= time_limit_ms;
+    for (const auto &f : facets)
+        bx_counts_from_sums(sums[f.first], res->facets[f.first]);
+    return total;
+}
+
 void count_facet(bx_reader *r, const Xapian::Query &q, unsigned facet, bool days, bx_results *res)
 {
-    FacetCounter counter(r);
+    if (count_per_database(r)) {
+        bool timed_out = false;
+        count_each_database(r, q, { { facet, days } }, 0, &timed_out, res);
+        return;
+    }
+    FacetCounter counter = reader_counter(r);
     Xapian::Enquire enq(r->db);
     enq.set_query(q);
     enq.set_weighting_scheme(Xapian::BoolWeight());
     counter.add(enq, facet, days);
     enq.get_mset(0, 0, r->db.get_doccount());
-    counter.fill(res);
+    counter.fill(res->facets);
 }
 
 // Whether day counts ("YYYYMMDD" keys) all fall within three days.
@@ -920,12 +992,18 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     // The counting pass also gives the exact total, except when stories are collapsed (it
     // does not collapse): then the ranked search counts every match, as without it.
     bool total_apart = spies_apart && !s->collapse;
-    FacetCounter counter(r);
+    // Over several local databases, the counting pass runs on each apart, with its columns.
+    bool per_database = spies_apart && count_per_database(r);
+    FacetCounter counter = reader_counter(r);
     Xapian::Enquire counting(r->db);
+    std::vector<std::pair<unsigned, bool>> counted;
     for (unsigned f : all_facets) {
         if (!(s->facets & f) || facet_filtered(s, f))
             continue;
-        counter.add(spies_apart ? counting : enq, f, days);
+        if (per_database)
+            counted.emplace_back(f, days);
+        else
+            counter.add(spies_apart ? counting : enq, f, days);
     }
     Xapian::doccount check = s->check_at_least;
     if (s->facets && !total_apart)
@@ -949,7 +1027,17 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
         res->total =
             std::max<uint64_t>(res->mset.get_matches_lower_bound(),
                                near.empty() ? s->offset + res->mset.size() : res->mset.size());
-    if (spies_apart) {
+    if (per_database) {
+        bool timed_out = false;
+        uint64_t total = count_each_database(
+            r, with_filter(q, filters(s, 0)), counted,
+            s->time_limit_ms ? std::max(1.0, s->time_limit_ms - ms) : 0, &timed_out, res);
+        res->timed_out = res->timed_out || timed_out;
+        if (total_apart) {
+            res->exact = !timed_out;
+            res->total = std::max<uint64_t>(total, res->total);
+        }
+    } else if (spies_apart) {
         counting.set_query(with_filter(q, filters(s, 0)));
         counting.set_weighting_scheme(Xapian::BoolWeight());
         // The time limit covers both passes: the counting one gets what is left.
@@ -965,7 +1053,7 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
             res->total = std::max<uint64_t>(all.get_matches_lower_bound(), res->total);
         }
     }
-    counter.fill(res);
+    counter.fill(res->facets);
     // Disjunctive facets: a filtered field is counted without its own filter.
     for (unsigned f : all_facets)
         if ((s->facets & f) && facet_filtered(s, f))

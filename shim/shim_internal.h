@@ -157,6 +157,12 @@ struct bx_counts {
     std::vector<std::pair<std::string, uint64_t>> items;
 };
 
+// Which database, at which revision: what a docid of it holds is then known.
+struct bx_db_identity {
+    std::string uuid; // "" when not known (a remote shard, or not asked for)
+    std::string revision;
+};
+
 // One facet's values held in memory by docid (facetcols.cc), for one revision of the databases
 // a reader searches. Immutable once built; shared by the searches that use it.
 struct bx_facet_column {
@@ -170,13 +176,13 @@ struct bx_facet_column {
     size_t bytes() const;
 };
 
-// The column of `slot` for the revision `stamp` of db (see bx_reader_update_stamp), built on
-// first use and then shared. db must be one database, not several searched as one: a match
-// spy sees a document by its docid within its own database, which a column of the combined
-// docids cannot be looked up by. nullptr when c or stamp is 0, when another search is building
-// it, when building fails or the index is too sparse: the caller then counts with Xapian's
-// spies.
-std::shared_ptr<const bx_facet_column> bx_facet_column_get(bx_facet_columns *c, uint64_t stamp,
+// The column of `slot` for the database db, which is `id` (see bx_shard), built on first use
+// and then shared. db must be one database, not several searched as one: a match spy sees a
+// document by its docid within its own database, which a column of the combined docids cannot
+// be looked up by. nullptr when c is NULL or id empty, when another search is building it,
+// when building fails or the index is too sparse: the caller then counts with Xapian's spies.
+std::shared_ptr<const bx_facet_column> bx_facet_column_get(bx_facet_columns *c,
+                                                           const bx_db_identity &id,
                                                            const Xapian::Database &db,
                                                            unsigned slot, bool is_set);
 
@@ -196,6 +202,10 @@ void bx_counts_from_column(const bx_facet_column &col, bx_column_counts &c, bx_c
 // Fills `out` from a match spy's counts; set-valued slots are split and summed. Sorted by
 // count, then value.
 void bx_counts_from_spy(const Xapian::ValueCountMatchSpy &spy, bool is_set, bx_counts &out);
+
+// Fills `out` from counts by value (zero counts left out by the caller): sorted by count, then
+// value.
+void bx_counts_from_sums(const std::map<std::string, uint64_t> &sums, bx_counts &out);
 
 // Counts the words the TermGenerator indexes, for the spelling table. Xapian asks a stopper
 // about every word it is about to index (with the STOP_ALL strategy), the same words its own
@@ -235,7 +245,8 @@ struct bx_shard {
     int backend = 0;     // Xapian::DB_BACKEND_* forced by a stub line ("glass PATH"), or 0
     Xapian::Database db; // valid while open
     bool open = false;
-    uint64_t epoch = 0; // the shard's failure count (see reader.cc) when it was connected
+    uint64_t epoch = 0;      // the shard's failure count (see reader.cc) when it was connected
+    bx_db_identity identity; // of db as opened, for facet columns (bx_reader_update_stamp)
 };
 
 // A stub file a reader read, to notice when it changes (a replica switching copies).
@@ -274,7 +285,8 @@ void bx_shard_failed(const std::string &name, const std::string &why, bool retry
 // The shard named by a Xapian NetworkError's context ("remote:tcp(host:port)"), or "".
 std::string bx_shard_from_context(const std::string &context);
 
-// Sets r->stamp, the digest of what the reader searches (see doccache.cc): equal stamps mean
+// Sets r->stamp, and each open local shard's identity when the reader has facet columns.
+// r->stamp is the digest of what the reader searches (see doccache.cc): equal stamps mean
 // that every docid holds the same article. 0 when the reader has neither a doc cache nor facet
 // columns, or searches a remote shard. Called when the reader opens and whenever a reopen changes
 // what it reads: between those, Xapian reads the revision it opened (a folder swapped in underneath

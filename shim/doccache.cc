@@ -135,8 +135,13 @@ void bx_reader_update_stamp(bx_reader *r)
     for (bx_shard &s : r->shards) {
         s.identity = bx_db_identity();
         if (r->opts.facet_columns && s.open && !s.port) {
+            // Copies of one database (cp) share its UUID and revision; written to apart,
+            // they may come to differ in content at the same revision: the document count
+            // and last docid tell most such apart.
             s.identity.uuid = s.db.get_uuid();
-            s.identity.revision = std::to_string(s.db.get_revision());
+            s.identity.revision = std::to_string(s.db.get_revision()) + '/' +
+                                  std::to_string(s.db.get_doccount()) + '/' +
+                                  std::to_string(s.db.get_lastdocid());
         }
     }
     if ((!r->opts.doc_cache && !r->opts.facet_columns) || r->shards.empty())

@@ -22,17 +22,22 @@ namespace
 // Columns are kept for this many revisions of each database: the one the readers search, and
 // the one before it that a reader may still be searching while the others have moved on.
 constexpr size_t KEEP_PER_DATABASE = 2;
-// And for this many revisions in all, whatever the databases.
-constexpr size_t KEEP_IN_ALL = 64;
+// And for this many revisions in all, whatever the databases (a sharded folder has up to 64
+// shards and its spelling database).
+constexpr size_t KEEP_IN_ALL = 160;
+// Revisions no search has asked for in this long are dropped when a new one is made: the
+// columns of a database swapped away (a new UUID) are not kept for ever.
+constexpr std::chrono::seconds STALE_AFTER(300);
 
-// A docid range much wider than the documents it holds (an index with most of its articles
-// deleted) would make columns mostly empty: such indexes count with Xapian's spies.
-constexpr Xapian::docid SPARSE_SLACK = 65536;
+// A column has a row per docid unless the docids spread wider than twice the documents (and
+// this many more): then a row per document with a value, found by its docid.
+constexpr uint64_t SPARSE_SLACK = 65536;
 
 struct Revision {
     std::string uuid;     // the database's UUID
     std::string revision; // and its revision
     uint64_t used = 0;    // when it was last asked for (the owner's clock)
+    std::chrono::steady_clock::time_point used_at;
     std::map<unsigned, std::shared_ptr<const bx_facet_column>> columns; // by value slot
     std::set<unsigned> building;
 };
@@ -49,7 +54,8 @@ struct bx_facet_columns {
 size_t bx_facet_column::bytes() const
 {
     size_t n = sizeof(*this) + first.capacity() * sizeof(uint32_t) +
-               ids.capacity() * sizeof(uint32_t) + rank.capacity() * sizeof(uint32_t);
+               ids.capacity() * sizeof(uint32_t) + rank.capacity() * sizeof(uint32_t) +
+               docs.capacity() * sizeof(uint32_t);
     for (const std::string &v : values)
         n += sizeof(std::string) + (v.capacity() > 15 ? v.capacity() + 1 : 0);
     return n;
@@ -59,16 +65,15 @@ namespace
 {
 
 // Reads the values of `slot` of every document of db into a column; is_set splits each value
-// into the items of a set (bx_set_encode). Returns nullptr for an index too sparse to pay.
+// into the items of a set (bx_set_encode).
 std::shared_ptr<const bx_facet_column> build_column(const Xapian::Database &db, unsigned slot,
                                                     bool is_set)
 {
     Xapian::docid last = db.get_lastdocid();
-    Xapian::doccount n = db.get_doccount();
-    if (static_cast<uint64_t>(last) > 4 * static_cast<uint64_t>(n) + SPARSE_SLACK)
-        return nullptr;
     auto col = std::make_shared<bx_facet_column>();
     col->is_set = is_set;
+    col->sparse =
+        static_cast<uint64_t>(last) > 2 * static_cast<uint64_t>(db.get_doccount()) + SPARSE_SLACK;
     std::unordered_map<std::string, uint32_t> ids;
     auto id_of = [&](const std::string &v) {
         auto it = ids.emplace(v, static_cast<uint32_t>(col->values.size()));
@@ -76,20 +81,24 @@ std::shared_ptr<const bx_facet_column> build_column(const Xapian::Database &db, 
             col->values.push_back(v);
         return it.first->second;
     };
-    if (!is_set)
+    if (!is_set && !col->sparse)
         col->ids.assign(static_cast<size_t>(last) + 1, 0);
-    else
-        col->first.reserve(static_cast<size_t>(last) + 2);
     for (Xapian::ValueIterator v = db.valuestream_begin(slot); v != db.valuestream_end(slot); ++v) {
         Xapian::docid did = v.get_docid();
         if (did > last)
             break; // cannot happen within one revision; never write past the column
         const std::string &value = *v;
+        if (col->sparse)
+            col->docs.push_back(did);
         if (!is_set) {
-            col->ids[did] = id_of(value) + 1;
+            if (col->sparse)
+                col->ids.push_back(id_of(value) + 1);
+            else
+                col->ids[did] = id_of(value) + 1;
             continue;
         }
-        while (col->first.size() <= did)
+        size_t row = col->sparse ? col->docs.size() - 1 : did;
+        while (col->first.size() <= row)
             col->first.push_back(static_cast<uint32_t>(col->ids.size()));
         size_t start = 0;
         while (start <= value.size()) {
@@ -101,9 +110,11 @@ std::shared_ptr<const bx_facet_column> build_column(const Xapian::Database &db, 
             start = sep + 1;
         }
     }
-    if (is_set)
-        while (col->first.size() < static_cast<size_t>(last) + 2)
+    if (is_set) {
+        size_t rows = col->sparse ? col->docs.size() : static_cast<size_t>(last) + 1;
+        while (col->first.size() < rows + 1)
             col->first.push_back(static_cast<uint32_t>(col->ids.size()));
+    }
     std::vector<uint32_t> order(col->values.size());
     for (uint32_t i = 0; i < order.size(); i++)
         order[i] = i;
@@ -120,6 +131,7 @@ Revision *find_revision(bx_facet_columns *c, const bx_db_identity &id)
     for (Revision &r : c->revisions)
         if (r.uuid == id.uuid && r.revision == id.revision) {
             r.used = ++c->clock;
+            r.used_at = std::chrono::steady_clock::now();
             return &r;
         }
     return nullptr;
@@ -142,6 +154,13 @@ Revision &revision_of(bx_facet_columns *c, const bx_db_identity &id)
 {
     if (Revision *r = find_revision(c, id))
         return *r;
+    auto now = std::chrono::steady_clock::now();
+    c->revisions.erase(std::remove_if(c->revisions.begin(), c->revisions.end(),
+                                      [&](const Revision &r) {
+                                          return r.building.empty() &&
+                                                 now - r.used_at > STALE_AFTER;
+                                      }),
+                       c->revisions.end());
     size_t same = 0;
     for (const Revision &r : c->revisions)
         same += r.uuid == id.uuid ? 1 : 0;
@@ -153,6 +172,7 @@ Revision &revision_of(bx_facet_columns *c, const bx_db_identity &id)
     c->revisions.back().uuid = id.uuid;
     c->revisions.back().revision = id.revision;
     c->revisions.back().used = ++c->clock;
+    c->revisions.back().used_at = now;
     return c->revisions.back();
 }
 
@@ -206,16 +226,44 @@ static inline void count_one(bx_column_counts &c, uint32_t id)
         c.touched.push_back(id);
 }
 
+// The row of a sparse column holding `did`, or false. Matches come in ascending docids, so
+// the search starts from the row found last and gallops forward.
+static bool sparse_row(const bx_facet_column &col, Xapian::docid did, bx_column_counts &c,
+                       size_t &row)
+{
+    const std::vector<uint32_t> &d = col.docs;
+    size_t lo = 0, hi = d.size();
+    if (c.cursor < d.size() && d[c.cursor] <= did) {
+        lo = c.cursor;
+        size_t step = 1;
+        while (lo + step < d.size() && d[lo + step] <= did) {
+            lo += step;
+            step *= 2;
+        }
+        hi = std::min(d.size(), lo + step);
+    }
+    auto it = std::upper_bound(d.begin() + static_cast<std::ptrdiff_t>(lo),
+                               d.begin() + static_cast<std::ptrdiff_t>(hi), did);
+    if (it == d.begin() || *(it - 1) != did)
+        return false;
+    row = static_cast<size_t>(it - d.begin()) - 1;
+    c.cursor = row;
+    return true;
+}
+
 void bx_facet_column_count(const bx_facet_column &col, Xapian::docid did, bx_column_counts &c)
 {
+    size_t row = did;
+    if (col.sparse && !sparse_row(col, did, c, row))
+        return;
     if (!col.is_set) {
-        if (did < col.ids.size() && col.ids[did])
-            count_one(c, col.ids[did] - 1);
+        if (row < col.ids.size() && col.ids[row])
+            count_one(c, col.ids[row] - 1);
         return;
     }
-    if (static_cast<size_t>(did) + 1 >= col.first.size())
+    if (row + 1 >= col.first.size())
         return;
-    for (uint32_t i = col.first[did]; i < col.first[did + 1]; i++)
+    for (uint32_t i = col.first[row]; i < col.first[row + 1]; i++)
         count_one(c, col.ids[i]);
 }
 

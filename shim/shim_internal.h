@@ -165,13 +165,18 @@ struct bx_db_identity {
 
 // One facet's values held in memory by docid (facetcols.cc), for one revision of the databases
 // a reader searches. Immutable once built; shared by the searches that use it.
+// Its rows are the docids 0 to the last (dense), or, for a database whose docids are spread
+// much wider than its documents (a shard of byline-index --shards, whose docids count across
+// all shards), the documents that have a value, listed in `docs` (sparse).
 struct bx_facet_column {
-    bool is_set = false;             // the slot holds sets (bx_set_encode), split into items
+    bool is_set = false; // the slot holds sets (bx_set_encode), split into items
+    bool sparse = false;
+    std::vector<uint32_t> docs;      // sparse only: row -> docid, ascending
     std::vector<std::string> values; // value id -> value (or set item)
-    std::vector<uint32_t> ids;       // single: docid -> value id + 1, 0 for none;
-                                     // set: the value ids of document d are ids[first[d]] up
-                                     // to ids[first[d + 1]]
-    std::vector<uint32_t> first;     // set only: docid -> its start in ids (lastdocid + 2)
+    std::vector<uint32_t> ids;       // single: row -> value id + 1, 0 for none;
+                                     // set: the value ids of row r are ids[first[r]] up to
+                                     // ids[first[r + 1]]
+    std::vector<uint32_t> first;     // set only: row -> its start in ids (rows + 1 entries)
     std::vector<uint32_t> rank;      // value id -> its place when the values are sorted
     size_t bytes() const;
 };
@@ -179,8 +184,8 @@ struct bx_facet_column {
 // The column of `slot` for the database db, which is `id` (see bx_shard), built on first use
 // and then shared. db must be one database, not several searched as one: a match spy sees a
 // document by its docid within its own database, which a column of the combined docids cannot
-// be looked up by. nullptr when c is NULL or id empty, when another search is building it,
-// when building fails or the index is too sparse: the caller then counts with Xapian's spies.
+// be looked up by. nullptr when c is NULL or id empty, when another search is building it or
+// when building fails: the caller then counts with Xapian's spies.
 std::shared_ptr<const bx_facet_column> bx_facet_column_get(bx_facet_columns *c,
                                                            const bx_db_identity &id,
                                                            const Xapian::Database &db,
@@ -191,6 +196,7 @@ std::shared_ptr<const bx_facet_column> bx_facet_column_get(bx_facet_columns *c,
 struct bx_column_counts {
     std::vector<uint64_t> n;       // by value id, sized to col.values
     std::vector<uint32_t> touched; // the value ids with n > 0
+    size_t cursor = 0;             // sparse columns: the row looked up last
 };
 
 // Adds document `did`'s values to counts.

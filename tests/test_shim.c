@@ -918,6 +918,39 @@ static void test_facet_columns(void)
     CHECK(after.builds >= before.builds + 5);
     bx_reader_close(rc);
     bx_reader_close(rs);
+
+    /* Docids spread far wider than the documents (as in a shard of byline-index --shards):
+     * a sparse column, alone and beside another database. */
+    char path_s[300];
+    bx_writer *ws = new_writer("facetcols-sparse", path_s, sizeof path_s);
+    static const uint64_t spread[] = { 100000, 150000, 150001, 200000, 300000 };
+    for (int i = 0; i < 5; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "s%d", i);
+        bx_article x = article(id, bodies[i], bodies[i], langs[i % 4], 1704067200 + i * 86400);
+        const char *sc[] = { cats[i % 4], cats[(i + 1) % 4] };
+        x.categories = sc;
+        x.n_categories = (size_t)(i % 3);
+        x.source = i % 2 ? sources[i % 3] : NULL;
+        x.source_len = x.source ? strlen(x.source) : 0;
+        int replaced = -1;
+        CHECK_INT(bx_writer_put_at(ws, &x, spread[i], &replaced), BX_OK);
+    }
+    CHECK_INT(bx_writer_close(ws, &err), BX_OK);
+    const char *sparse_only[] = { path_s };
+    CHECK_INT(bx_reader_open_opts(sparse_only, 1, &with, &rc, &err), BX_OK);
+    CHECK_INT(bx_reader_open(sparse_only, 1, 0, &rs, &err), BX_OK);
+    compare_facets(rc, rs);
+    bx_facet_columns_get_stats(cols, &after);
+    CHECK(after.bytes < 4 * 300000); /* a row per document, not per docid */
+    bx_reader_close(rc);
+    bx_reader_close(rs);
+    const char *mixed[] = { path_s, path };
+    CHECK_INT(bx_reader_open_opts(mixed, 2, &with, &rc, &err), BX_OK);
+    CHECK_INT(bx_reader_open(mixed, 2, 0, &rs, &err), BX_OK);
+    compare_facets(rc, rs);
+    bx_reader_close(rc);
+    bx_reader_close(rs);
     bx_facet_columns_free(cols);
     CHECK_INT(bx_writer_close(w, &err), BX_OK);
 }

@@ -362,15 +362,7 @@ void bx_counts_from_spy(const Xapian::ValueCountMatchSpy &spy, bool is_set, bx_c
             sums[v] += n;
             continue;
         }
-        size_t start = 0;
-        while (start <= v.size()) {
-            size_t sep = v.find(BX_SET_SEP, start);
-            if (sep == std::string::npos)
-                sep = v.size();
-            if (sep > start)
-                sums[v.substr(start, sep - start)] += n;
-            start = sep + 1;
-        }
+        bx_set_for_each(v, [&](const std::string &item) { sums[item] += n; });
     }
     bx_counts_from_sums(sums, out);
 }

@@ -100,15 +100,7 @@ std::shared_ptr<const bx_facet_column> build_column(const Xapian::Database &db, 
         size_t row = col->sparse ? col->docs.size() - 1 : did;
         while (col->first.size() <= row)
             col->first.push_back(static_cast<uint32_t>(col->ids.size()));
-        size_t start = 0;
-        while (start <= value.size()) {
-            size_t sep = value.find(BX_SET_SEP, start);
-            if (sep == std::string::npos)
-                sep = value.size();
-            if (sep > start)
-                col->ids.push_back(id_of(value.substr(start, sep - start)));
-            start = sep + 1;
-        }
+        bx_set_for_each(value, [&](const std::string &item) { col->ids.push_back(id_of(item)); });
     }
     if (is_set) {
         size_t rows = col->sparse ? col->docs.size() : static_cast<size_t>(last) + 1;

@@ -153,6 +153,20 @@ std::string bx_lower(const std::string &s);
 // BX_SET_SEP.
 std::string bx_set_encode(std::vector<std::string> items);
 
+// Calls fn(item) for each item of a set value made by bx_set_encode (empty items skipped).
+template <typename F> void bx_set_for_each(const std::string &value, F fn)
+{
+    size_t start = 0;
+    while (start <= value.size()) {
+        size_t sep = value.find(BX_SET_SEP, start);
+        if (sep == std::string::npos)
+            sep = value.size();
+        if (sep > start)
+            fn(value.substr(start, sep - start));
+        start = sep + 1;
+    }
+}
+
 struct bx_counts {
     std::vector<std::pair<std::string, uint64_t>> items;
 };

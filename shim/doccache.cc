@@ -9,6 +9,7 @@
 #include "shim_internal.h"
 
 #include <functional>
+#include <sys/stat.h>
 #include <list>
 #include <mutex>
 
@@ -127,38 +128,47 @@ static void bx_doc_cache_put(bx_doc_cache *c, uint64_t stamp, Xapian::docid did,
     c->bytes += cost;
 }
 
-// A digest of which databases a reader searches, in which order, each at which revision:
-// together they decide what a docid of the combined database holds.
+// Which database a local shard is, at which revision. A copy of a database (cp, rsync) keeps
+// its UUID and revision, and two copies written to apart can reach the same revision with
+// different articles; so the identity also holds the document count, the last docid, the
+// total length, and the device and inode of the folder opened. (The folder is looked at just
+// after Xapian opened it: a swap in between could mix two folders' marks, and would still need
+// two copies at the same revision to do harm.)
+static bx_db_identity identify(const bx_shard &s)
+{
+    bx_db_identity id;
+    id.uuid = s.db.get_uuid();
+    id.revision = std::to_string(s.db.get_revision()) + '/' + std::to_string(s.db.get_doccount()) +
+                  '/' + std::to_string(s.db.get_lastdocid()) + '/' +
+                  std::to_string(s.db.get_total_length());
+    struct stat st;
+    if (stat(s.name.c_str(), &st) == 0)
+        id.revision += '/' + std::to_string(static_cast<unsigned long long>(st.st_dev)) + ':' +
+                       std::to_string(static_cast<unsigned long long>(st.st_ino));
+    return id;
+}
+
+// The identity of each open local shard (for facet columns), and a digest of them all, in
+// order (for the cache of stored articles): together they decide what a docid of the combined
+// database holds.
 void bx_reader_update_stamp(bx_reader *r)
 {
     r->stamp = 0;
+    bool keep = r->opts.doc_cache || r->opts.facet_columns;
+    bool remote = false;
+    std::string all;
     for (bx_shard &s : r->shards) {
         s.identity = bx_db_identity();
-        if (r->opts.facet_columns && s.open && !s.port) {
-            // Copies of one database (cp) share its UUID and revision; written to apart,
-            // they may come to differ in content at the same revision: the document count
-            // and last docid tell most such apart.
-            s.identity.uuid = s.db.get_uuid();
-            s.identity.revision = std::to_string(s.db.get_revision()) + '/' +
-                                  std::to_string(s.db.get_doccount()) + '/' +
-                                  std::to_string(s.db.get_lastdocid());
-        }
+        remote = remote || s.port;
+        if (keep && s.open && !s.port)
+            s.identity = identify(s);
+        all += s.open ? '+' : '-';
+        all += s.identity.uuid + ':' + s.identity.revision + ';';
     }
-    if ((!r->opts.doc_cache && !r->opts.facet_columns) || r->shards.empty())
+    // Remote shards: what they hold is not known without asking their servers.
+    if (!keep || remote || r->shards.empty())
         return;
-    std::string id;
-    for (const bx_shard &s : r->shards) {
-        if (s.port)
-            return; // remote: its revision is not known without asking the server
-        id += s.open ? '+' : '-';
-        if (s.open) {
-            id += s.db.get_uuid();
-            id += ':';
-            id += std::to_string(s.db.get_revision());
-        }
-        id += ';';
-    }
-    uint64_t stamp = std::hash<std::string>()(id);
+    uint64_t stamp = std::hash<std::string>()(all);
     r->stamp = stamp ? stamp : 1;
 }
 

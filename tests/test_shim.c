@@ -951,6 +951,50 @@ static void test_facet_columns(void)
     compare_facets(rc, rs);
     bx_reader_close(rc);
     bx_reader_close(rs);
+
+    /* Two copies of one database (cp keeps its UUID), written to apart up to the same
+     * revision, document count and length: a reader of the copy swapped in must not count
+     * with the columns of the other. */
+    char orig[300], copy[300], served[300], cmd[1000];
+    bx_writer *wo = new_writer("facetcols-orig", orig, sizeof orig);
+    bx_article o = article("c1", "oil", "oil", "en", 1704067200);
+    const char *oc[] = { "one" };
+    o.categories = oc;
+    o.n_categories = 1;
+    put(wo, &o, 0);
+    CHECK_INT(bx_writer_close(wo, &err), BX_OK);
+    snprintf(copy, sizeof copy, "%s/facetcols-copy", dir);
+    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s'", orig, copy);
+    CHECK(system(cmd) == 0);
+    const char *tags[] = { "alpha", "beta__" };
+    const char *where[] = { orig, copy };
+    for (int k = 0; k < 2; k++) {
+        bx_writer_options wopt;
+        memset(&wopt, 0, sizeof wopt);
+        bx_writer *wk = NULL;
+        CHECK_INT(bx_writer_open(where[k], &wopt, &wk, &err), BX_OK);
+        const char *kc[] = { tags[k] };
+        o.categories = kc;
+        put(wk, &o, 1);
+        CHECK_INT(bx_writer_close(wk, &err), BX_OK);
+    }
+    snprintf(served, sizeof served, "%s/facetcols-served", dir);
+    CHECK(rename(orig, served) == 0);
+    const char *served_path[] = { served };
+    s.query = "oil";
+    s.query_len = 3;
+    s.facets = BX_FACET_CATEGORY;
+    CHECK_INT(bx_reader_open_opts(served_path, 1, &with, &rc, &err), BX_OK);
+    facet_text(rc, &s, a, sizeof a);
+    CHECK(strstr(a, "alpha=1,") != NULL);
+    bx_reader_close(rc);
+    snprintf(cmd, sizeof cmd, "%s-old", served);
+    CHECK(rename(served, cmd) == 0);
+    CHECK(rename(copy, served) == 0);
+    CHECK_INT(bx_reader_open_opts(served_path, 1, &with, &rc, &err), BX_OK);
+    facet_text(rc, &s, a, sizeof a);
+    CHECK(strstr(a, "beta__=1,") != NULL);
+    bx_reader_close(rc);
     bx_facet_columns_free(cols);
     CHECK_INT(bx_writer_close(w, &err), BX_OK);
 }

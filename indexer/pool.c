@@ -21,6 +21,7 @@ typedef struct worker {
     pthread_t thread;
     bx_writer *w;
     const char *path;
+    int close_failed; /* the final commit failed (the message is printed) */
     pthread_mutex_t lock;
     pthread_cond_t not_empty, not_full;
     job *queue[QUEUE_SIZE];
@@ -37,6 +38,13 @@ struct ix_pool {
     uint64_t lastdocid; /* the highest document id any shard had used when opened */
     pthread_mutex_t state_lock;
     int stopped; /* a write failed or --strict stopped the run */
+    /* At the end each writer thread, having written its last article, counts itself in
+     * `drained` and waits (on `phase`, under state_lock) until ix_pool_finish has shared out
+     * the spelling words among the writers (`shared`); then each commits and closes its
+     * shard, all at the same time. */
+    pthread_cond_t phase;
+    int drained;
+    int shared;
 };
 
 unsigned ix_shard_of(const char *id, size_t len, unsigned n)
@@ -106,6 +114,18 @@ static void write_job(worker *wk, job *j)
     }
 }
 
+/* Commits and closes the worker's shard. */
+static void close_writer(worker *wk)
+{
+    char *err = NULL;
+    if (wk->w && bx_writer_close(wk->w, &err) != BX_OK) {
+        fprintf(stderr, "byline-index: %s\n", err ? err : "cannot commit shard");
+        wk->close_failed = 1;
+    }
+    wk->w = NULL;
+    bx_free(err);
+}
+
 static void *worker_main(void *arg)
 {
     worker *wk = arg;
@@ -128,6 +148,14 @@ static void *worker_main(void *arg)
         free(j->delete_id);
         free(j);
     }
+    ix_pool *p = wk->pool;
+    pthread_mutex_lock(&p->state_lock);
+    p->drained++;
+    pthread_cond_broadcast(&p->phase);
+    while (!p->shared)
+        pthread_cond_wait(&p->phase, &p->state_lock);
+    pthread_mutex_unlock(&p->state_lock);
+    close_writer(wk);
     return NULL;
 }
 
@@ -148,6 +176,7 @@ ix_pool *ix_pool_new(const char *const *paths, int n, const bx_writer_options *o
     p->strict = strict;
     p->quiet = quiet;
     pthread_mutex_init(&p->state_lock, NULL);
+    pthread_cond_init(&p->phase, NULL);
     for (int i = 0; i < n; i++) {
         worker *wk = &ws[i];
         wk->pool = p;
@@ -232,6 +261,32 @@ uint64_t ix_pool_lastdocid(const ix_pool *p)
     return p->lastdocid;
 }
 
+/* Waits until every started writer thread has written its last article, shares out their
+ * spelling words (each word then added by one shard only, with the count of all), and lets
+ * them commit and close. */
+static void share_spellings(ix_pool *p)
+{
+    int started = 0;
+    for (int i = 0; i < p->n; i++)
+        started += p->workers[i].started;
+    pthread_mutex_lock(&p->state_lock);
+    while (p->drained < started)
+        pthread_cond_wait(&p->phase, &p->state_lock);
+    bx_writer **ws = malloc((size_t)p->n * sizeof *ws);
+    int n = 0;
+    for (int i = 0; ws && i < p->n; i++)
+        if (p->workers[i].w)
+            ws[n++] = p->workers[i].w;
+    /* Without memory to share them, each shard adds the words it counted: the same table
+     * in the end, for more work. */
+    if (ws)
+        (void)bx_writers_share_spellings(ws, (size_t)n);
+    free(ws);
+    p->shared = 1;
+    pthread_cond_broadcast(&p->phase);
+    pthread_mutex_unlock(&p->state_lock);
+}
+
 int ix_pool_finish(ix_pool *p, ix_pool_counts *counts)
 {
     memset(counts, 0, sizeof *counts);
@@ -243,16 +298,14 @@ int ix_pool_finish(ix_pool *p, ix_pool_counts *counts)
         pthread_cond_signal(&wk->not_empty);
         pthread_mutex_unlock(&wk->lock);
     }
+    share_spellings(p);
     for (int i = 0; i < p->n; i++) {
         worker *wk = &p->workers[i];
         if (wk->started)
             pthread_join(wk->thread, NULL);
-        char *err = NULL;
-        if (wk->w && bx_writer_close(wk->w, &err) != BX_OK) {
-            fprintf(stderr, "byline-index: %s\n", err ? err : "cannot commit shard");
+        close_writer(wk); /* a writer whose thread did not start */
+        if (wk->close_failed)
             failed = 1;
-        }
-        bx_free(err);
         counts->added += wk->counts.added;
         counts->replaced += wk->counts.replaced;
         counts->refused += wk->counts.refused;
@@ -265,6 +318,7 @@ int ix_pool_finish(ix_pool *p, ix_pool_counts *counts)
     if (p->stopped)
         failed = 1;
     pthread_mutex_destroy(&p->state_lock);
+    pthread_cond_destroy(&p->phase);
     free(p->workers);
     free(p);
     return failed ? -1 : 0;

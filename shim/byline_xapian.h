@@ -180,6 +180,15 @@ const char *bx_writer_errmsg(const bx_writer *w);
  * bx_free). Accepts NULL (returns BX_OK). */
 bx_status bx_writer_close(bx_writer *w, char **err);
 
+/* Shares out among the writers ws[0..n) the words they have counted for the spelling table
+ * and not yet added: afterwards each word is held by one writer only (chosen by a hash of
+ * the word), with the sum of every writer's count. Writers of shards whose spelling tables
+ * end up together (merged by bx_compact, or moved by bx_spelling_move) then add each word
+ * once, each writer a share of the words, instead of every writer adding most words. No
+ * writer may be in use by another thread during the call. On failure (out of memory)
+ * returns the status and leaves every writer's counts as they were. */
+bx_status bx_writers_share_spellings(bx_writer *const *ws, size_t n);
+
 /* Merges the databases at srcs_z (n of them, closed) into a new database at dest_z with
  * Xapian's compactor. Documents are renumbered; ids (Q terms) are kept. On failure returns
  * the status and sets *err to a malloc'd message (free with bx_free). */

@@ -357,6 +357,32 @@ extern "C" const char *bx_writer_errmsg(const bx_writer *w)
     return w ? w->err.c_str() : "no writer";
 }
 
+extern "C" bx_status bx_writers_share_spellings(bx_writer *const *ws, size_t n)
+{
+    if (!ws && n)
+        return BX_ERR_INVALID;
+    for (size_t i = 0; i < n; i++)
+        if (!ws[i])
+            return BX_ERR_INVALID;
+    if (n < 2)
+        return BX_OK;
+    try {
+        // Built aside and swapped in only when complete, so that running out of memory
+        // part way leaves the counts where they were.
+        std::vector<std::unordered_map<std::string, Xapian::termcount>> parts(n);
+        std::hash<std::string> hash;
+        for (size_t i = 0; i < n; i++)
+            for (const auto &kv : ws[i]->spelling.words)
+                parts[hash(kv.first) % n][kv.first] += kv.second;
+        for (size_t i = 0; i < n; i++)
+            ws[i]->spelling.words.swap(parts[i]);
+        return BX_OK;
+    } catch (...) {
+        std::string msg;
+        return bx_status_from_exception("cannot share out spelling words", msg);
+    }
+}
+
 extern "C" bx_status bx_writer_close(bx_writer *w, char **err)
 {
     if (err)

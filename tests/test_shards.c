@@ -1,6 +1,7 @@
 /* test_shards.c - the shim's shards, in C against byline_xapian.h alone: stub files, a remote
  * shard that cannot be reached (named in the error, or left out with allow_partial), document
- * ids given to new articles, and spelling data moved into a database of its own. */
+ * ids given to new articles, spelling data moved into a database of its own and spelling words
+ * shared out among the writers of shards. */
 #include "byline_xapian.h"
 #include "testutil.h"
 
@@ -207,6 +208,82 @@ static void test_spelling_move(void)
     CHECK(suggestions("spelling", "whe") > 0);
 }
 
+/* The words of the spelling table of database `name` that begin with `prefix`, most frequent
+ * first, each followed by a space. */
+static void spelled(const char *name, const char *prefix, char *out, size_t size)
+{
+    char path[300];
+    path_of(path, sizeof path, name);
+    const char *paths[] = { path };
+    bx_reader *r = NULL;
+    char **list = NULL;
+    size_t n = 0;
+    out[0] = '\0';
+    CHECK_INT(bx_reader_open(paths, 1, 0, &r, NULL), BX_OK);
+    CHECK_INT(bx_suggest(r, prefix, strlen(prefix), 20, &list, &n), BX_OK);
+    for (size_t i = 0; i < n; i++) {
+        size_t used = strlen(out);
+        snprintf(out + used, size - used, "%s ", list[i]);
+    }
+    bx_strings_free(list, n);
+    bx_reader_close(r);
+}
+
+/* Writers of shards share out their spelling words: each word lands in one shard's table
+ * with the count of all, and the tables merged or moved together hold every word once.
+ * Numbers are not spelling words. */
+static void test_share_spellings(void)
+{
+    static const char *const bodies[] = { "wheat wheat whey 1987 1,250 3.5", "wheat wheel 1987" };
+    const char *names[] = { "share-0", "share-1" };
+    bx_writer *ws[2] = { NULL, NULL };
+    char paths[2][300];
+    for (int i = 0; i < 2; i++) {
+        path_of(paths[i], sizeof paths[i], names[i]);
+        bx_writer_options o = { 0 };
+        o.create = 1;
+        CHECK_INT(bx_writer_open(paths[i], &o, &ws[i], NULL), BX_OK);
+        bx_article a = article(names[i]);
+        a.body = bodies[i];
+        a.body_len = strlen(bodies[i]);
+        a.title = NULL;
+        a.title_len = 0;
+        CHECK_INT(bx_writer_put(ws[i], &a, NULL), BX_OK);
+    }
+    CHECK_INT(bx_writers_share_spellings(ws, 2), BX_OK);
+    for (int i = 0; i < 2; i++)
+        CHECK_INT(bx_writer_close(ws[i], NULL), BX_OK);
+
+    char a[256], b[256], all[512];
+    spelled("share-0", "whe", a, sizeof a);
+    spelled("share-1", "whe", b, sizeof b);
+    snprintf(all, sizeof all, "%s%s", a, b);
+    /* Each word once over the two tables, "wheat" with its two counts added in one. */
+    CHECK_INT(strlen(all), strlen("wheat whey wheel "));
+    CHECK_CONTAINS(all, "wheat ");
+    CHECK_CONTAINS(all, "whey ");
+    CHECK_CONTAINS(all, "wheel ");
+    CHECK(strstr(a, "wheat ") == NULL || strstr(b, "wheat ") == NULL);
+    CHECK(strstr(a, "whe") != NULL && strstr(b, "whe") != NULL); /* the work was shared */
+
+    const char *srcs[] = { paths[0], paths[1] };
+    char merged[300];
+    path_of(merged, sizeof merged, "share-merged");
+    char *err = NULL;
+    CHECK_INT(bx_compact(srcs, 2, merged, &err), BX_OK);
+    bx_free(err);
+    spelled("share-merged", "whe", all, sizeof all);
+    CHECK_INT(strncmp(all, "wheat ", 6), 0); /* 3 against 1 */
+    CHECK_INT(strlen(all), strlen("wheat whey wheel "));
+    spelled("share-merged", "1", all, sizeof all);
+    CHECK_STR(all, "");
+    spelled("share-merged", "3", all, sizeof all);
+    CHECK_STR(all, "");
+
+    CHECK_INT(bx_writers_share_spellings(NULL, 1), BX_ERR_INVALID);
+    CHECK_INT(bx_writers_share_spellings(ws, 0), BX_OK);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/byline-test-shards-XXXXXX");
@@ -218,6 +295,7 @@ int main(void)
     test_remote_down();
     test_docids();
     test_spelling_move();
+    test_share_spellings();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

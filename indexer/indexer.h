@@ -110,9 +110,13 @@ typedef struct ix_pool_counts {
 
 /* Starts n writer threads on the databases at paths[0..n), opened with opts. `strict` makes
  * the first refused article stop the pool; `quiet` silences warnings (ids to delete that are
- * not there). On failure returns NULL and sets *err (malloc'd, free()). */
+ * not there). `merged`: the databases are new, merged into one index at the end and thrown
+ * away whole if anything fails, so the writers may share out their spelling words (see
+ * bx_writers_share_spellings); never for shards kept as they are, where one shard's failed
+ * commit would lose words that articles committed in other shards use. On failure returns
+ * NULL and sets *err (malloc'd, free()). */
 ix_pool *ix_pool_new(const char *const *paths, int n, const bx_writer_options *opts, int strict,
-                     int quiet, char **err);
+                     int quiet, int merged, char **err);
 
 /* Hands an article to its shard's writer, taking ownership of rec (released by the pool);
  * `where` names it in messages. Returns 0, or -1 when the pool has stopped (a write failed,

@@ -417,14 +417,16 @@ static int make_build_dir(run *r, size_t len)
 }
 
 /* Starts a writer thread for each of the databases r->shards[0..n), creating them, and
- * emptying them first when `overwrite`. Returns 0 or -1. */
+ * emptying them first when `overwrite` (new shards, merged at the end: see ix_pool_new).
+ * Returns 0 or -1. */
 static int start_pool(run *r, int n, const bx_writer_options *wo, int overwrite)
 {
     bx_writer_options so = *wo;
     so.create = 1;
     so.overwrite = overwrite;
     char *err = NULL;
-    r->pool = ix_pool_new((const char *const *)r->shards, n, &so, r->strict, r->quiet, &err);
+    r->pool =
+        ix_pool_new((const char *const *)r->shards, n, &so, r->strict, r->quiet, overwrite, &err);
     if (!r->pool) {
         msg("%s", err ? err : "cannot start writers");
         free(err);

@@ -35,13 +35,14 @@ struct ix_pool {
     worker *workers;
     int n;
     int strict, quiet;
+    int merged;         /* the shards are merged at the end (see ix_pool_new) */
     uint64_t lastdocid; /* the highest document id any shard had used when opened */
     pthread_mutex_t state_lock;
     int stopped; /* a write failed or --strict stopped the run */
     /* At the end each writer thread, having written its last article, counts itself in
      * `drained` and waits (on `phase`, under state_lock) until ix_pool_finish has shared out
-     * the spelling words among the writers (`shared`); then each commits and closes its
-     * shard, all at the same time. */
+     * the spelling words among the writers, when `merged` (`shared`); then each commits and
+     * closes its shard, all at the same time. */
     pthread_cond_t phase;
     int drained;
     int shared;
@@ -160,7 +161,7 @@ static void *worker_main(void *arg)
 }
 
 ix_pool *ix_pool_new(const char *const *paths, int n, const bx_writer_options *opts, int strict,
-                     int quiet, char **err)
+                     int quiet, int merged, char **err)
 {
     *err = NULL;
     ix_pool *p = calloc(1, sizeof *p);
@@ -175,6 +176,7 @@ ix_pool *ix_pool_new(const char *const *paths, int n, const bx_writer_options *o
     p->n = n;
     p->strict = strict;
     p->quiet = quiet;
+    p->merged = merged;
     pthread_mutex_init(&p->state_lock, NULL);
     pthread_cond_init(&p->phase, NULL);
     for (int i = 0; i < n; i++) {
@@ -262,8 +264,8 @@ uint64_t ix_pool_lastdocid(const ix_pool *p)
 }
 
 /* Waits until every started writer thread has written its last article, shares out their
- * spelling words (each word then added by one shard only, with the count of all), and lets
- * them commit and close. */
+ * spelling words when the shards are to be merged (each word then added by one shard only,
+ * with the count of all), and lets them commit and close. */
 static void share_spellings(ix_pool *p)
 {
     int started = 0;
@@ -272,13 +274,13 @@ static void share_spellings(ix_pool *p)
     pthread_mutex_lock(&p->state_lock);
     while (p->drained < started)
         pthread_cond_wait(&p->phase, &p->state_lock);
-    bx_writer **ws = malloc((size_t)p->n * sizeof *ws);
+    bx_writer **ws = p->merged ? malloc((size_t)p->n * sizeof *ws) : NULL;
     int n = 0;
     for (int i = 0; ws && i < p->n; i++)
         if (p->workers[i].w)
             ws[n++] = p->workers[i].w;
-    /* Without memory to share them, each shard adds the words it counted: the same table
-     * in the end, for more work. */
+    /* Unshared (shards kept as they are, or no memory to share them), each shard adds the
+     * words it counted: the same table in the end, for more work. */
     if (ws)
         (void)bx_writers_share_spellings(ws, (size_t)n);
     free(ws);

@@ -184,9 +184,11 @@ bx_status bx_writer_close(bx_writer *w, char **err);
  * and not yet added: afterwards each word is held by one writer only (chosen by a hash of
  * the word), with the sum of every writer's count. Writers of shards whose spelling tables
  * end up together (merged by bx_compact, or moved by bx_spelling_move) then add each word
- * once, each writer a share of the words, instead of every writer adding most words. No
- * writer may be in use by another thread during the call. On failure (out of memory)
- * returns the status and leaves every writer's counts as they were. */
+ * once, each writer a share of the words, instead of every writer adding most words. Only
+ * for shards that are committed or thrown away together: if one shard's commit failed, the
+ * words it held for the others would be lost. Every writer must record spelling data (none
+ * opened with no_spelling), and none may be in use by another thread during the call. On
+ * failure (out of memory) returns the status and leaves every writer's counts as they were. */
 bx_status bx_writers_share_spellings(bx_writer *const *ws, size_t n);
 
 /* Merges the databases at srcs_z (n of them, closed) into a new database at dest_z with

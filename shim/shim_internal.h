@@ -241,12 +241,13 @@ class SpellingCounter : public Xapian::Stopper
             words[word]++;
         return false;
     }
-    // Numbers ("1987", "1,250", "3.5") are left out: as corrections they would turn one
-    // number into another, and they made up a third of the words of a news corpus.
+    // Numbers ("1987", "1,250", "3.5": ASCII digits and the separators Xapian keeps between
+    // them) are left out: as corrections they would turn one number into another, and they
+    // made up a third of the words of a news corpus.
     static bool is_number(const std::string &word)
     {
         for (char c : word)
-            if ((c < '0' || c > '9') && c != '.' && c != ',')
+            if ((c < '0' || c > '9') && c != '.' && c != ',' && c != ';')
                 return false;
         return true;
     }

@@ -424,6 +424,7 @@ static int start_pool(run *r, int n, const bx_writer_options *wo, int overwrite)
     bx_writer_options so = *wo;
     so.create = 1;
     so.overwrite = overwrite;
+    so.commit_alone = 1;
     char *err = NULL;
     r->pool =
         ix_pool_new((const char *const *)r->shards, n, &so, r->strict, r->quiet, overwrite, &err);

@@ -141,6 +141,10 @@ typedef struct bx_writer_options {
     size_t flush_every; /* commit after this many changes; 0 means only on bx_writer_commit */
     int no_sync;        /* commits do not wait for the disk: for a database that is merged
                          * into another (which is synced) and then thrown away */
+    int commit_alone;   /* commits wait for those of the process's other writers opened with
+                         * commit_alone: for writers in threads side by side, as Xapian 1.4
+                         * can abort the process when commits of several databases fail at
+                         * once (a full disk) */
 } bx_writer_options;
 
 /* Opens a database for writing at `path_z`, taking its lock. On success returns BX_OK and

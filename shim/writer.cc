@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 
 namespace
@@ -188,6 +189,18 @@ void add_spellings(bx_writer *w)
         w->db.add_spelling(kv.first, kv.second);
 }
 
+// Taken by the commits of writers opened with commit_alone.
+std::mutex commit_mutex;
+
+// Commits w's database, alone among the commit_alone writers when w is one of them.
+void commit_db(bx_writer *w)
+{
+    std::unique_lock<std::mutex> alone(commit_mutex, std::defer_lock);
+    if (w->opts.commit_alone)
+        alone.lock();
+    w->db.commit();
+}
+
 // Commits, with the counted spelling words always (`all_spellings`) or once enough have
 // gathered.
 bx_status commit(bx_writer *w, bool all_spellings)
@@ -195,7 +208,7 @@ bx_status commit(bx_writer *w, bool all_spellings)
     try {
         if (all_spellings || w->unspelled >= SPELLING_EVERY)
             add_spellings(w);
-        w->db.commit();
+        commit_db(w);
         w->pending = 0;
         return BX_OK;
     } catch (...) {
@@ -231,10 +244,12 @@ extern "C" bx_status bx_writer_open(const char *path_z, const bx_writer_options 
         opts = &defaults;
     bx_writer *w = nullptr;
     try {
-        // Xapian also commits on its own after this many changes; keep it in step with ours.
+        // Xapian also commits on its own after a number of changes (10,000 by default): one
+        // more than ours, so that ours (which add the spelling words and may wait for other
+        // writers: commit_alone) come first.
         if (opts->flush_every && !getenv("XAPIAN_FLUSH_THRESHOLD")) {
             char n[32];
-            snprintf(n, sizeof n, "%zu", opts->flush_every);
+            snprintf(n, sizeof n, "%zu", opts->flush_every + 1);
             setenv("XAPIAN_FLUSH_THRESHOLD", n, 0);
         }
         int flags = opts->overwrite ? Xapian::DB_CREATE_OR_OVERWRITE
@@ -392,7 +407,7 @@ extern "C" bx_status bx_writer_close(bx_writer *w, char **err)
     bx_status st = BX_OK;
     try {
         add_spellings(w);
-        w->db.commit();
+        commit_db(w);
         w->db.close();
     } catch (...) {
         std::string msg;

@@ -106,6 +106,7 @@ typedef struct ix_pool ix_pool;
 /* Counts from the pool's writers. */
 typedef struct ix_pool_counts {
     uint64_t added, replaced, refused, deleted, missing;
+    int uncommitted; /* shards whose last commit failed */
 } ix_pool_counts;
 
 /* Starts n writer threads on the databases at paths[0..n), opened with opts. `strict` makes

@@ -113,6 +113,8 @@ typedef struct run {
     uint64_t file_bytes; /* read of the current input */
     ix_pool *pool;       /* parallel writers: building a new index, or a sharded one */
     char *build_dir;     /* where a new index is built aside */
+    int rebuild;         /* --overwrite: the index built aside replaces one that may hold
+                          * articles, and only when the run completes */
     char *db_owned;      /* the --db path without trailing slashes, when it had some */
     int sharded;         /* writing a sharded index of this many shards */
     char *target;        /* the sharded index written: the index, or one in build_dir */
@@ -473,6 +475,13 @@ static void finish_parallel(run *r)
     r->added += c.added;
     r->replaced += c.replaced;
     r->skipped[IX_SKIP_INDEX] += c.refused;
+    /* A shard whose last commit failed lacks articles, and the words for the spelling data
+     * it held for the other shards: such a build is never used. */
+    if (c.uncommitted || (r->failed && r->rebuild)) {
+        msg("the new index is incomplete and is thrown away: '%s' is left as it was", r->db);
+        remove_tree(r->build_dir);
+        return;
+    }
     size_t len = strlen(r->build_dir) + 16;
     char *merged = malloc(len), *old = malloc(len);
     char *err = NULL;
@@ -859,6 +868,7 @@ static int setup_run(run *r, opts *o, char *const *files, int n_files)
      * daemon serving the old one keeps answering until then. */
     int only_files = n_files > 0 && o->n_deletes == 0 && !o->delete_from;
     int rebuild = o->overwrite && only_files;
+    r->rebuild = rebuild;
     wo.overwrite = o->overwrite && !rebuild;
     wo.no_spelling = o->no_spelling;
     wo.no_positions = o->no_positions;
@@ -878,6 +888,9 @@ static int setup_run(run *r, opts *o, char *const *files, int n_files)
         bx_free(err);
         return EXIT_FAIL;
     }
+    /* Holding the index's lock, no other run can be building it: what a killed build left
+     * beside it goes, whatever this run does. */
+    remove_stale_builds(r->db);
     int jobs = o->jobs ? (int)o->jobs : default_jobs();
     if (rebuild || (jobs > 1 && only_files && bx_writer_doccount(r->w) == 0)) {
         if (start_parallel(r, jobs, &wo) != 0)
@@ -945,6 +958,12 @@ static int index_main(int argc, char **argv)
         docs = count_docs(r.db);
     } else {
         docs = bx_writer_doccount(r.w);
+    }
+    if (interrupted && !r.failed) {
+        /* The signal came after the input was read (while the shards were committed and
+         * merged, which a signal does not cut short): the index holds all of it. */
+        msg("interrupted after reading all the input; the index holds it all");
+        r.failed = 1;
     }
     print_summary(&r, now_seconds() - r.start, docs);
     char *err = NULL;

@@ -306,8 +306,10 @@ int ix_pool_finish(ix_pool *p, ix_pool_counts *counts)
         if (wk->started)
             pthread_join(wk->thread, NULL);
         close_writer(wk); /* a writer whose thread did not start */
-        if (wk->close_failed)
+        if (wk->close_failed) {
             failed = 1;
+            counts->uncommitted++;
+        }
         counts->added += wk->counts.added;
         counts->replaced += wk->counts.replaced;
         counts->refused += wk->counts.refused;

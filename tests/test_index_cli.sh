@@ -111,6 +111,27 @@ for jobs in 1 2; do
     assert_eq "$(doc_count "$SCRATCH/strict$jobs.db")" 1 "articles before the --strict stop"
 done
 
+# --overwrite replaces an index only with a complete one: a run that --strict stops, or that
+# cannot read all its input, leaves the old index as it was (and no build folder behind).
+KEEP=$(doc_count "$DB")
+for jobs in 1 2; do
+    cp -r "$DB" "$SCRATCH/keep$jobs.db"
+    run_index --db "$SCRATCH/keep$jobs.db" --overwrite --jobs $jobs --strict "$BAD"
+    assert_eq "$RC" 1 "exit status of a stopped --overwrite, --jobs $jobs"
+    assert_contains "$ERR" "is left as it was" "a stopped --overwrite says the old index is kept"
+    assert_eq "$(doc_count "$SCRATCH/keep$jobs.db")" "$KEEP" \
+        "a stopped --overwrite keeps the old index, --jobs $jobs"
+done
+gzip -c "$SAMPLES" >"$SCRATCH/whole.jsonl.gz"
+head -c 300 "$SCRATCH/whole.jsonl.gz" >"$SCRATCH/cut.jsonl.gz"
+run_index --db "$SCRATCH/keep1.db" --overwrite "$SAMPLES" "$SCRATCH/cut.jsonl.gz"
+assert_eq "$RC" 1 "exit status of --overwrite with a cut gzip input"
+assert_eq "$(doc_count "$SCRATCH/keep1.db")" "$KEEP" "--overwrite with a cut input keeps the old index"
+assert_eq "$(ls -d "$SCRATCH"/keep1.db.build-* 2>/dev/null)" "" "no build folder left behind"
+run_index --db "$SCRATCH/keep1.db" --overwrite "$SAMPLES"
+assert_eq "$RC" 0 "a complete --overwrite"
+assert_eq "$(doc_count "$SCRATCH/keep1.db")" "$NSAMPLES" "a complete --overwrite replaces the index"
+
 # A warning stops a --strict run too, and the summary does not count the record it stopped
 # at as indexed.
 printf '%s\n' '{"id":"w1","title":"Fine","body":"Fine."}' \

@@ -382,8 +382,14 @@ static void remove_stale_builds(const char *db)
     while ((e = readdir(d)) != NULL) {
         if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".build-", 7) != 0)
             continue;
-        long pid = strtol(e->d_name + blen + 7, NULL, 10);
-        if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+        /* Only our own names, "DB.build-PID": anything else beside the index is not ours. A
+         * folder of this process's PID is left from an earlier process (in a container,
+         * PIDs repeat), as this run has not made its own yet. */
+        char *end = NULL;
+        long pid = strtol(e->d_name + blen + 7, &end, 10);
+        if (pid <= 0 || !end || *end != '\0')
+            continue;
+        if (pid == (long)getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
             char path[8192];
             snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
             remove_tree(path);
@@ -888,9 +894,6 @@ static int setup_run(run *r, opts *o, char *const *files, int n_files)
         bx_free(err);
         return EXIT_FAIL;
     }
-    /* Holding the index's lock, no other run can be building it: what a killed build left
-     * beside it goes, whatever this run does. */
-    remove_stale_builds(r->db);
     int jobs = o->jobs ? (int)o->jobs : default_jobs();
     if (rebuild || (jobs > 1 && only_files && bx_writer_doccount(r->w) == 0)) {
         if (start_parallel(r, jobs, &wo) != 0)
@@ -946,7 +949,7 @@ static int index_main(int argc, char **argv)
     show_progress(&r, 0, 1);
     if (interrupted) {
         clear_progress(&r);
-        msg("interrupted; committing what was indexed so far");
+        msg(r.rebuild ? "interrupted" : "interrupted; committing what was indexed so far");
         r.failed = 1;
     }
     uint64_t docs;

@@ -247,10 +247,14 @@ extern "C" bx_status bx_writer_open(const char *path_z, const bx_writer_options 
         // Xapian also commits on its own after a number of changes (10,000 by default): one
         // more than ours, so that ours (which add the spelling words and may wait for other
         // writers: commit_alone) come first.
-        if (opts->flush_every && !getenv("XAPIAN_FLUSH_THRESHOLD")) {
+        // A commit_alone writer sets it even over the user's value, as a commit of Xapian's
+        // own would not wait for the other writers.
+        const char *threshold = getenv("XAPIAN_FLUSH_THRESHOLD");
+        if (opts->flush_every && (!threshold || opts->commit_alone)) {
             char n[32];
             snprintf(n, sizeof n, "%zu", opts->flush_every + 1);
-            setenv("XAPIAN_FLUSH_THRESHOLD", n, 0);
+            if (!threshold || strcmp(threshold, n) != 0)
+                setenv("XAPIAN_FLUSH_THRESHOLD", n, 1);
         }
         int flags = opts->overwrite ? Xapian::DB_CREATE_OR_OVERWRITE
                     : opts->create  ? Xapian::DB_CREATE_OR_OPEN

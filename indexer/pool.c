@@ -41,8 +41,8 @@ struct ix_pool {
     int stopped; /* a write failed or --strict stopped the run */
     /* At the end each writer thread, having written its last article, counts itself in
      * `drained` and waits (on `phase`, under state_lock) until ix_pool_finish has shared out
-     * the spelling words among the writers, when `merged` (`shared`); then each commits and
-     * closes its shard, all at the same time. */
+     * the spelling words among the writers, when `merged` (`shared`); then each adds its
+     * words, side by side, and commits (one at a time: commit_alone) and closes its shard. */
     pthread_cond_t phase;
     int drained;
     int shared;

@@ -204,15 +204,26 @@ static void print_row(const char *label, double *t, size_t n)
            pct(t, n, 0.99), n ? t[n - 1] : 0);
 }
 
+/* Where -A writes each answer of the warm-up round (NULL: nowhere). */
+static const char *answers_path;
+
 /* Latency: one warm-up round (whose totals go to totals_path, if given), then `rounds`. */
 static int latency(const char *db, const query_file *qf, int rounds, const char *totals_path)
 {
     bx_reader *r = open_reader(db);
     if (!r)
         return 1;
+    FILE *answers = NULL;
+    if (answers_path && !(answers = fopen(answers_path, "w"))) {
+        fprintf(stderr, "query_bench: cannot write '%s'\n", answers_path);
+        bx_reader_close(r);
+        return 1;
+    }
     FILE *totals = NULL;
     if (totals_path && !(totals = fopen(totals_path, "w"))) {
         fprintf(stderr, "query_bench: cannot write '%s'\n", totals_path);
+        if (answers)
+            fclose(answers);
         bx_reader_close(r);
         return 1;
     }
@@ -231,6 +242,9 @@ static int latency(const char *db, const query_file *qf, int rounds, const char 
             if (round < 0) {
                 if (totals)
                     write_total(totals, qf->labels[i], qf->lines[i], &out);
+                if (answers)
+                    fprintf(answers, "%s\t%s\t%.*s\n", qf->labels[i], qf->lines[i], (int)out.len,
+                            out.data ? out.data : "");
                 continue;
             }
             label_times *lt = label_group(groups, &ng, qf->labels[i], cap);
@@ -241,6 +255,8 @@ static int latency(const char *db, const query_file *qf, int rounds, const char 
     }
     if (totals)
         fclose(totals);
+    if (answers)
+        fclose(answers);
     printf("%-14s %8s %8s %8s %8s %8s\n", "queries", "count", "p50 ms", "p95 ms", "p99 ms",
            "max ms");
     for (size_t g = 0; g < ng; g++) {
@@ -313,11 +329,12 @@ static int throughput(const char *db, const query_file *qf, int clients, double 
 
 static void usage(void)
 {
-    fputs("usage: query_bench [-F] [-T TOTALS] DB QUERY_FILE [ROUNDS]\n"
+    fputs("usage: query_bench [-F] [-T TOTALS] [-A ANSWERS] DB QUERY_FILE [ROUNDS]\n"
           "       query_bench [-F] -c CLIENTS [-d SECONDS] DB QUERY_FILE\n"
           "QUERY_FILE: lines 'label<TAB>query string', e.g. 'facets\\tq=oil&facets=category'\n"
           "Latency: one warm-up round, then ROUNDS (5) timed rounds; p50/p95/p99 per label.\n"
           "  -T FILE     write each query's total ('label total eq|gte query') to FILE\n"
+          "  -A FILE     write each query's answer ('label query JSON') to FILE\n"
           "  -F          count facets without facet columns (as byline-searchd\n"
           "              --no-facet-columns); by default the readers share them, as the\n"
           "              daemon's do, and the warm-up round builds them\n"
@@ -333,7 +350,7 @@ int main(int argc, char **argv)
     const char *totals = NULL;
     int use_columns = 1;
     int opt;
-    while ((opt = getopt(argc, argv, "c:d:T:Fh")) != -1) {
+    while ((opt = getopt(argc, argv, "c:d:T:A:Fh")) != -1) {
         if (opt == 'F') {
             use_columns = 0;
         } else if (opt == 'c') {
@@ -342,6 +359,8 @@ int main(int argc, char **argv)
             seconds = atof(optarg);
         } else if (opt == 'T') {
             totals = optarg;
+        } else if (opt == 'A') {
+            answers_path = optarg;
         } else {
             usage();
             return 2;

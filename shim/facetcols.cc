@@ -259,6 +259,38 @@ void bx_facet_column_count(const bx_facet_column &col, Xapian::docid did, bx_col
         count_one(c, col.ids[i]);
 }
 
+void bx_facet_column_count_all(const bx_facet_column &col, const bx_doc_bitmap &docs,
+                               bx_column_counts &c)
+{
+    // Few matches against many values, a sparse column or counts already begun: one document
+    // at a time, noting the values touched.
+    if (col.sparse || !c.touched.empty() || docs.count() * 4 < col.values.size()) {
+        docs.for_each([&](Xapian::docid d) { bx_facet_column_count(col, d, c); });
+        return;
+    }
+    // Else tight loops that only count, then one walk over the values for those counted.
+    uint64_t *n = c.n.data();
+    const uint32_t *ids = col.ids.data();
+    if (!col.is_set) {
+        size_t rows = col.ids.size();
+        docs.for_each([&](Xapian::docid d) {
+            if (d < rows && ids[d])
+                n[ids[d] - 1]++;
+        });
+    } else {
+        size_t rows = col.first.size();
+        const uint32_t *first = col.first.data();
+        docs.for_each([&](Xapian::docid d) {
+            if (static_cast<size_t>(d) + 1 < rows)
+                for (uint32_t i = first[d]; i < first[d + 1]; i++)
+                    n[ids[i]]++;
+        });
+    }
+    for (uint32_t id = 0; id < c.n.size(); id++)
+        if (c.n[id])
+            c.touched.push_back(id);
+}
+
 void bx_counts_from_column(const bx_facet_column &col, bx_column_counts &c, bx_counts &out)
 {
     // The order of bx_counts_from_spy: by value, then (stably) by count.

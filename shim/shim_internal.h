@@ -6,6 +6,7 @@
 
 #include <xapian.h>
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -216,6 +217,12 @@ struct bx_column_counts {
 // Adds document `did`'s values to counts.
 void bx_facet_column_count(const bx_facet_column &col, Xapian::docid did, bx_column_counts &c);
 
+class bx_doc_bitmap;
+
+// Adds the values of every document of `docs` to counts.
+void bx_facet_column_count_all(const bx_facet_column &col, const bx_doc_bitmap &docs,
+                               bx_column_counts &c);
+
 // Fills `out` from counts, in the order bx_counts_from_spy gives.
 void bx_counts_from_column(const bx_facet_column &col, bx_column_counts &c, bx_counts &out);
 
@@ -226,6 +233,59 @@ void bx_counts_from_spy(const Xapian::ValueCountMatchSpy &spy, bool is_set, bx_c
 // Fills `out` from counts by value (zero counts left out by the caller): sorted by count, then
 // value.
 void bx_counts_from_sums(const std::map<std::string, uint64_t> &sums, bx_counts &out);
+
+// A set of docids from 0 to a last one, as a bitmap (matchset.cc).
+class bx_doc_bitmap
+{
+  public:
+    bx_doc_bitmap() = default;
+    explicit bx_doc_bitmap(Xapian::docid last);
+    void set(Xapian::docid d)
+    {
+        size_t i = d >> 6;
+        if (i < words_.size()) {
+            words_[i] |= 1ULL << (d & 63);
+            count_ = SIZE_MAX;
+        }
+    }
+    bool test(Xapian::docid d) const
+    {
+        size_t i = d >> 6;
+        return i < words_.size() && ((words_[i] >> (d & 63)) & 1) != 0;
+    }
+    // Adds every docid from `from` to `to`.
+    void set_range(Xapian::docid from, Xapian::docid to);
+    // How many docids the set holds.
+    size_t count() const;
+    // The first docid of the set at `from` or after it; 0 when there is none.
+    Xapian::docid next(Xapian::docid from) const;
+    // Calls fn(docid) for each docid of the set, in ascending order.
+    template <typename Fn> void for_each(Fn fn) const
+    {
+        for (size_t i = 0; i < words_.size(); i++)
+            for (uint64_t w = words_[i]; w; w &= w - 1)
+                fn(static_cast<Xapian::docid>((i << 6) + static_cast<size_t>(__builtin_ctzll(w))));
+    }
+    void unite(const bx_doc_bitmap &o);
+    void subtract(const bx_doc_bitmap &o);
+    void swap(bx_doc_bitmap &o)
+    {
+        words_.swap(o.words_);
+        std::swap(count_, o.count_);
+    }
+
+  private:
+    std::vector<uint64_t> words_;
+    mutable size_t count_ = 0; // SIZE_MAX: not counted since the last change
+};
+
+// Puts the documents of db that q matches into out, reading posting lists and leaving to
+// Xapian's matcher only what needs positions, values or expansion (phrases, NEAR, wildcards,
+// value ranges). Weights play no part: the set is that of a search of q with BoolWeight. With
+// time_limit_ms > 0, stops once that much time has gone and returns false (out then holds part
+// of the matches); else returns true. Throws Xapian's exceptions.
+bool bx_match_bitmap(const Xapian::Database &db, const Xapian::Query &q, double time_limit_ms,
+                     bx_doc_bitmap &out);
 
 // Counts the words the TermGenerator indexes, for the spelling table. Xapian asks a stopper
 // about every word it is about to index (with the STOP_ALL strategy), the same words its own

@@ -777,13 +777,28 @@ static void facet_text(bx_reader *r, const bx_search_spec *spec, char *out, size
 static void compare_facets(bx_reader *rc, bx_reader *rs)
 {
     static const char *const queries[] = {
-        "", "oil", "strike OR vote", "oil AND bank", "\"harbour tariff\"", "report -oil", "nothing"
+        "",
+        "oil",
+        "strike OR vote",
+        "oil AND bank",
+        "\"harbour tariff\"",
+        "report -oil",
+        "nothing",
+        /* Parts the counting pass leaves to Xapian's matcher, alone and within an AND. */
+        "oil AND \"harbour tariff\"",
+        "ha* OR vote",
+        "oil NEAR bank",
+        "oil XOR bank",
+        "+oil bank",
+        "-oil -bank",
+        "(strike OR vote) AND NOT (report AND bank)",
+        "title:oil OR tariff",
     };
     const char *energy[] = { "energy" };
     const char *ap[] = { "AP" };
     char a[4096], b[4096];
     for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++)
-        for (int variant = 0; variant < 6; variant++) {
+        for (int variant = 0; variant < 8; variant++) {
             bx_search_spec s;
             memset(&s, 0, sizeof s);
             s.query = queries[q];
@@ -805,6 +820,16 @@ static void compare_facets(bx_reader *rc, bx_reader *rs)
             if (variant == 4) { /* the last ten articles: hours */
                 s.has_from = 1;
                 s.from = 1710405000;
+            }
+            if (variant == 6) { /* freshness: a posting source beside the query */
+                s.recency_half_life = 7 * 86400;
+                s.now = 1710405000;
+            }
+            if (variant == 7) { /* every word required, within a date range */
+                s.match_all = 1;
+                s.has_from = s.has_to = 1;
+                s.from = 1704067200 + 5 * 86400;
+                s.to = 1704067200 + 30 * 86400;
             }
             facet_text(rc, &s, a, sizeof a);
             facet_text(rs, &s, b, sizeof b);

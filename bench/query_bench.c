@@ -169,12 +169,16 @@ static void write_total(FILE *f, const char *label, const char *query, const bl_
 /* Facet columns shared by every reader, as byline-searchd has them (NULL with -F). */
 static bx_facet_columns *facet_columns;
 
+/* Whether readers count facets in a second thread, as byline-searchd's do (not with -S). */
+static int parallel_count = 1;
+
 static bx_reader *open_reader(const char *db)
 {
     bx_reader *r = NULL;
     char *err = NULL;
     bx_reader_options ro = { 0 };
     ro.facet_columns = facet_columns;
+    ro.parallel_count = parallel_count;
     if (bx_reader_open_opts(&db, 1, &ro, &r, &err) != BX_OK) {
         fprintf(stderr, "query_bench: cannot open index '%s': %s\n", db, err ? err : "?");
         bx_free(err);
@@ -329,8 +333,8 @@ static int throughput(const char *db, const query_file *qf, int clients, double 
 
 static void usage(void)
 {
-    fputs("usage: query_bench [-F] [-T TOTALS] [-A ANSWERS] DB QUERY_FILE [ROUNDS]\n"
-          "       query_bench [-F] -c CLIENTS [-d SECONDS] DB QUERY_FILE\n"
+    fputs("usage: query_bench [-F] [-S] [-T TOTALS] [-A ANSWERS] DB QUERY_FILE [ROUNDS]\n"
+          "       query_bench [-F] [-S] -c CLIENTS [-d SECONDS] DB QUERY_FILE\n"
           "QUERY_FILE: lines 'label<TAB>query string', e.g. 'facets\\tq=oil&facets=category'\n"
           "Latency: one warm-up round, then ROUNDS (5) timed rounds; p50/p95/p99 per label.\n"
           "  -T FILE     write each query's total ('label total eq|gte query') to FILE\n"
@@ -338,6 +342,9 @@ static void usage(void)
           "  -F          count facets without facet columns (as byline-searchd\n"
           "              --no-facet-columns); by default the readers share them, as the\n"
           "              daemon's do, and the warm-up round builds them\n"
+          "  -S          count facets in the search's own thread, after the ranked search\n"
+          "              (as byline-searchd --no-parallel-count); by default in a second\n"
+          "              thread while it runs\n"
           "Throughput: CLIENTS threads, each with its own reader, search in turn for\n"
           "SECONDS (10) after a warm-up pass of their own; prints queries/s.\n",
           stderr);
@@ -350,9 +357,11 @@ int main(int argc, char **argv)
     const char *totals = NULL;
     int use_columns = 1;
     int opt;
-    while ((opt = getopt(argc, argv, "c:d:T:A:Fh")) != -1) {
+    while ((opt = getopt(argc, argv, "c:d:T:A:FSh")) != -1) {
         if (opt == 'F') {
             use_columns = 0;
+        } else if (opt == 'S') {
+            parallel_count = 0;
         } else if (opt == 'c') {
             clients = atoi(optarg);
         } else if (opt == 'd') {

@@ -44,6 +44,9 @@ static const char usage_text[] =
     "                           the next answers that show them (default: 64; 0 for none)\n"
     "      --no-facet-columns   count facets by reading each match's values from the index,\n"
     "                           instead of from columns kept in memory (slower, less memory)\n"
+    "      --no-parallel-count  count facets in the worker's own thread, after the ranked\n"
+    "                           search, instead of in a second thread while it runs (the\n"
+    "                           default on more than one core)\n"
     "      --port-file FILE     write the port listened on into FILE\n"
     "  -h, --help               show this help\n"
     "  -V, --version            show the version\n"
@@ -78,7 +81,8 @@ int main(int argc, char **argv)
         O_CONNECT,
         O_PARTIAL,
         O_DOCCACHE,
-        O_NOFACETCOLS
+        O_NOFACETCOLS,
+        O_NOPARALLEL
     };
     static const struct option longopts[] = {
         { "db", required_argument, NULL, 'd' },
@@ -94,6 +98,7 @@ int main(int argc, char **argv)
         { "allow-partial", no_argument, NULL, O_PARTIAL },
         { "doc-cache", required_argument, NULL, O_DOCCACHE },
         { "no-facet-columns", no_argument, NULL, O_NOFACETCOLS },
+        { "no-parallel-count", no_argument, NULL, O_NOPARALLEL },
         { "per-ip-limit", required_argument, NULL, O_PERIP },
         { "port-file", required_argument, NULL, O_PORTFILE },
         { "max-connections", required_argument, NULL, O_MAXCONN },
@@ -111,6 +116,7 @@ int main(int argc, char **argv)
     cfg.port = 8080;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.threads = cores > 0 ? (unsigned)cores : 2;
+    cfg.parallel_count = cores > 1;
     cfg.access_log = stderr;
     cfg.default_lang = "en";
     cfg.time_limit_ms = 2000;
@@ -188,6 +194,9 @@ int main(int argc, char **argv)
             break;
         case O_NOFACETCOLS:
             facet_columns = 0;
+            break;
+        case O_NOPARALLEL:
+            cfg.parallel_count = 0;
             break;
         case O_PERIP:
             if (parse_number("--per-ip-limit", optarg, 1, 100000, &n) != 0)

@@ -160,7 +160,7 @@ static int open_reader(const sd_config *cfg, worker *w)
     w->last_check = w->last_attempt;
     w->r = NULL;
     bx_reader_options ro = { cfg->timeout_ms, cfg->connect_timeout_ms, cfg->allow_partial,
-                             cfg->doc_cache, cfg->facet_columns };
+                             cfg->doc_cache,  cfg->facet_columns,      cfg->parallel_count };
     bx_status st = bx_reader_open_opts(cfg->dbs, cfg->n_dbs, &ro, &w->r, &err);
     if (st != BX_OK) {
         const char *msg = err ? err : "cannot open index";

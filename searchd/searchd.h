@@ -34,6 +34,7 @@ typedef struct sd_config {
     size_t max_url, max_headers, max_body; /* bytes; larger requests get 414, 431, 413 */
     bx_doc_cache *doc_cache;         /* stored articles shared by the workers' readers, or NULL */
     bx_facet_columns *facet_columns; /* facet columns shared by the workers' readers, or NULL */
+    int parallel_count; /* each reader counts facets in a thread of its own (bx_reader_options) */
 } sd_config;
 
 /* ---- Readers: one per worker thread ---- */

@@ -268,6 +268,9 @@ typedef struct bx_reader_options {
                                         others, instead of failing (see bx_reader_shard_missing) */
     bx_doc_cache *doc_cache;         /* where to keep stored articles, or NULL (not owned) */
     bx_facet_columns *facet_columns; /* facet columns to count with, or NULL (not owned) */
+    int parallel_count;              /* with facet_columns and one local database: count facets
+                                        in a second thread, on a second handle of the database,
+                                        while the ranked search runs */
 } bx_reader_options;
 
 /* As bx_reader_open, with options. Remote shards that fail are remembered by every reader of

@@ -134,15 +134,15 @@ static void bx_doc_cache_put(bx_doc_cache *c, uint64_t stamp, Xapian::docid did,
 // total length, and the device and inode of the folder opened. (The folder is looked at just
 // after Xapian opened it: a swap in between could mix two folders' marks, and would still need
 // two copies at the same revision to do harm.)
-static bx_db_identity identify(const bx_shard &s)
+bx_db_identity bx_identify(const std::string &path, const Xapian::Database &db)
 {
     bx_db_identity id;
-    id.uuid = s.db.get_uuid();
-    id.revision = std::to_string(s.db.get_revision()) + '/' + std::to_string(s.db.get_doccount()) +
-                  '/' + std::to_string(s.db.get_lastdocid()) + '/' +
-                  std::to_string(s.db.get_total_length());
+    id.uuid = db.get_uuid();
+    id.revision = std::to_string(db.get_revision()) + '/' + std::to_string(db.get_doccount()) +
+                  '/' + std::to_string(db.get_lastdocid()) + '/' +
+                  std::to_string(db.get_total_length());
     struct stat st;
-    if (stat(s.name.c_str(), &st) == 0)
+    if (stat(path.c_str(), &st) == 0)
         id.revision += '/' + std::to_string(static_cast<unsigned long long>(st.st_dev)) + ':' +
                        std::to_string(static_cast<unsigned long long>(st.st_ino));
     return id;
@@ -161,7 +161,7 @@ void bx_reader_update_stamp(bx_reader *r)
         s.identity = bx_db_identity();
         remote = remote || s.port;
         if (keep && s.open && !s.port)
-            s.identity = identify(s);
+            s.identity = bx_identify(s.name, s.db);
         all += s.open ? '+' : '-';
         all += s.identity.uuid + ':' + s.identity.revision + ';';
     }

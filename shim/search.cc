@@ -7,13 +7,98 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <functional>
 #include <iterator>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_map>
 #include <tuple>
+
+// A second handle on a reader's one local database and a thread of its own that searches it:
+// the counting pass of a faceted search runs there while the ranked search runs in the
+// caller's thread (bx_reader_options parallel_count). The handle is only used by the thread,
+// and only changed between tasks.
+struct bx_count_helper {
+    Xapian::Database db;
+    bx_db_identity identity; // of db; empty when it has none
+
+    bx_count_helper() : thread_([this] { loop(); })
+    {
+    }
+    ~bx_count_helper()
+    {
+        {
+            std::lock_guard<std::mutex> hold(lock_);
+            quit_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+    bx_count_helper(const bx_count_helper &) = delete;
+    bx_count_helper &operator=(const bx_count_helper &) = delete;
+
+    // Runs task in the thread; finish() must be called before starting another.
+    void start(std::function<void()> task)
+    {
+        {
+            std::lock_guard<std::mutex> hold(lock_);
+            task_ = std::move(task);
+            busy_ = true;
+            error_ = nullptr;
+        }
+        cv_.notify_all();
+    }
+
+    // Waits for the task to end; throws what it threw.
+    void finish()
+    {
+        std::unique_lock<std::mutex> hold(lock_);
+        cv_.wait(hold, [this] { return !busy_; });
+        if (error_) {
+            std::exception_ptr e = error_;
+            error_ = nullptr;
+            std::rethrow_exception(e);
+        }
+    }
+
+  private:
+    void loop()
+    {
+        std::unique_lock<std::mutex> hold(lock_);
+        for (;;) {
+            cv_.wait(hold, [this] { return quit_ || task_; });
+            if (quit_)
+                return;
+            std::function<void()> task = std::move(task_);
+            task_ = nullptr;
+            hold.unlock();
+            std::exception_ptr error;
+            try {
+                task();
+            } catch (...) {
+                error = std::current_exception();
+            }
+            hold.lock();
+            error_ = error;
+            busy_ = false;
+            cv_.notify_all();
+        }
+    }
+
+    std::mutex lock_;
+    std::condition_variable cv_;
+    std::function<void()> task_;
+    bool busy_ = false;
+    bool quit_ = false;
+    std::exception_ptr error_;
+    std::thread thread_; // last: starts once the rest is made
+};
 
 namespace
 {
@@ -846,6 +931,66 @@ bool count_per_database(const bx_reader *r)
     return r->opts.facet_columns && local_shards(r).size() > 1;
 }
 
+// The reader's counting thread, its handle on the reader's one local database at the revision
+// the reader searches; nullptr when the reader does not count in parallel, searches several
+// databases or a remote one, or the database moved on before the handle was opened (until the
+// reader reopens).
+bx_count_helper *count_helper(bx_reader *r)
+{
+    if (!r->opts.parallel_count || !r->opts.facet_columns)
+        return nullptr;
+    std::vector<const bx_shard *> open = local_shards(r);
+    if (open.size() != 1 || open[0]->identity.uuid.empty())
+        return nullptr;
+    const bx_shard &s = *open[0];
+    if (!r->helper)
+        r->helper = std::make_shared<bx_count_helper>();
+    bx_count_helper &h = *r->helper;
+    if (h.identity.uuid != s.identity.uuid || h.identity.revision != s.identity.revision) {
+        h.db = s.backend ? Xapian::Database(s.name, s.backend) : Xapian::Database(s.name);
+        h.identity = bx_identify(s.name, h.db);
+        if (h.identity.uuid != s.identity.uuid || h.identity.revision != s.identity.revision)
+            return nullptr;
+    }
+    return &h;
+}
+
+// Waits for a counting thread's task when it leaves scope, so that an exception in the ranked
+// search cannot leave the thread using what the search owns; finish() rethrows the task's.
+class CountJoin
+{
+  public:
+    explicit CountJoin(bx_count_helper *h) : h_(h)
+    {
+    }
+    ~CountJoin()
+    {
+        if (!h_)
+            return;
+        try {
+            h_->finish();
+        } catch (...) {
+            h_->identity = bx_db_identity(); // reopened at the next search
+        }
+    }
+    CountJoin(const CountJoin &) = delete;
+    CountJoin &operator=(const CountJoin &) = delete;
+    void finish()
+    {
+        bx_count_helper *h = h_;
+        h_ = nullptr;
+        try {
+            h->finish();
+        } catch (...) {
+            h->identity = bx_db_identity();
+            throw;
+        }
+    }
+
+  private:
+    bx_count_helper *h_;
+};
+
 // The counting pass of a reader of several local databases: one pass that weighs nothing over
 // each database in turn, each with its own columns, the counts summed. Matching is by
 // document, so the matches of the whole are those of the parts. `facets` holds (facet, count
@@ -1068,6 +1213,21 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     Xapian::doccount check = s->check_at_least;
     if (s->facets && !total_apart)
         check = r->db.get_doccount();
+    // With a counting thread, the counting pass runs there from now, on its own copy of the
+    // query (Xapian's query objects count their references without locks).
+    bx_count_helper *helper = nullptr;
+    if (spies_apart && !per_database && counter.columns_only())
+        helper = count_helper(r);
+    Counted in_parallel;
+    if (helper) {
+        std::string wire = with_filter(q, filters(s, 0)).serialise();
+        double limit = s->time_limit_ms;
+        helper->start([helper, wire, limit, &counter, &in_parallel] {
+            in_parallel =
+                counting_pass(counter, helper->db, Xapian::Query::unserialise(wire), limit);
+        });
+    }
+    CountJoin join(helper);
     std::vector<std::string> near;
     if (!empty && sort == BX_SORT_RELEVANCE)
         near = proximity_terms(r, q);
@@ -1087,7 +1247,14 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
         res->total =
             std::max<uint64_t>(res->mset.get_matches_lower_bound(),
                                near.empty() ? s->offset + res->mset.size() : res->mset.size());
-    if (per_database) {
+    if (helper) {
+        join.finish();
+        res->timed_out = res->timed_out || in_parallel.timed_out;
+        if (total_apart) {
+            res->exact = in_parallel.exact;
+            res->total = std::max<uint64_t>(in_parallel.matches, res->total);
+        }
+    } else if (per_database) {
         bool timed_out = false;
         uint64_t total = count_each_database(
             r, with_filter(q, filters(s, 0)), counted,

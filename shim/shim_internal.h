@@ -345,6 +345,8 @@ struct bx_stub {
     std::string text;
 };
 
+struct bx_count_helper; // search.cc
+
 struct bx_reader {
     Xapian::Database db; // the shards that are open, as one
     StemCache stems;
@@ -355,6 +357,9 @@ struct bx_reader {
     std::vector<bx_stub> stubs;
     uint64_t seen = 0;  // the shard health generation last acted on
     uint64_t stamp = 0; // what the stored-article cache knows it by (bx_reader_update_stamp)
+    // The thread that counts facets beside the ranked search (opts.parallel_count), made when
+    // first needed.
+    std::shared_ptr<bx_count_helper> helper;
 };
 
 // Whether any of the reader's shards is remote (what runs there must be Xapian's own classes,
@@ -374,6 +379,10 @@ void bx_shard_failed(const std::string &name, const std::string &why, bool retry
 
 // The shard named by a Xapian NetworkError's context ("remote:tcp(host:port)"), or "".
 std::string bx_shard_from_context(const std::string &context);
+
+// Which local database `db`, opened from the folder `path`, is, at which revision (see
+// doccache.cc).
+bx_db_identity bx_identify(const std::string &path, const Xapian::Database &db);
 
 // Sets r->stamp, and each open local shard's identity when the reader has facet columns.
 // r->stamp is the digest of what the reader searches (see doccache.cc): equal stamps mean

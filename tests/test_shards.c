@@ -69,7 +69,7 @@ static bx_status open_path(const char *name, int allow_partial, bx_reader **r, c
     char path[300];
     path_of(path, sizeof path, name);
     const char *paths[] = { path };
-    bx_reader_options o = { 500, 500, allow_partial, NULL, NULL };
+    bx_reader_options o = { 500, 500, allow_partial, NULL, NULL, 0 };
     char *err = NULL;
     bx_status st = bx_reader_open_opts(paths, 1, &o, r, &err);
     snprintf(msg, size, "%s", err ? err : "");

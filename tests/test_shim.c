@@ -589,7 +589,7 @@ static void test_doc_cache(void)
 
     bx_doc_cache *cache = bx_doc_cache_new(1 << 20);
     CHECK(cache != NULL);
-    bx_reader_options o = { 0, 0, 0, cache, NULL };
+    bx_reader_options o = { 0, 0, 0, cache, NULL, 0 };
     const char *paths[] = { path };
     bx_reader *r1 = NULL, *r2 = NULL;
     CHECK_INT(bx_reader_open_opts(paths, 1, &o, &r1, &err), BX_OK);
@@ -878,15 +878,20 @@ static void test_facet_columns(void)
 
     bx_facet_columns *cols = bx_facet_columns_new();
     CHECK(cols != NULL);
-    bx_reader_options with = { 0, 0, 0, NULL, cols };
+    bx_reader_options with = { 0, 0, 0, NULL, cols, 0 };
     const char *paths[] = { path };
-    bx_reader *rc = NULL, *rs = NULL;
+    bx_reader *rc = NULL, *rs = NULL, *rp = NULL;
     CHECK_INT(bx_reader_open_opts(paths, 1, &with, &rc, &err), BX_OK);
     CHECK_INT(bx_reader_open(paths, 1, 0, &rs, &err), BX_OK);
+    /* Counting in a second thread, on a second handle that follows the reader's commits. */
+    bx_reader_options parallel = with;
+    parallel.parallel_count = 1;
+    CHECK_INT(bx_reader_open_opts(paths, 1, &parallel, &rp, &err), BX_OK);
 
     char a[4096], b[4096];
     for (int round = 0; round < 2; round++) {
         compare_facets(rc, rs);
+        compare_facets(rp, rs);
         bx_facet_columns_stats st;
         bx_facet_columns_get_stats(cols, &st);
         CHECK(st.builds >= 5 && st.columns >= 5 && st.bytes > 0);
@@ -902,6 +907,8 @@ static void test_facet_columns(void)
         int changed = 0;
         CHECK_INT(bx_reader_reopen(rc, &changed), BX_OK);
         CHECK_INT(changed, 1);
+        CHECK_INT(bx_reader_reopen(rp, &changed), BX_OK);
+        CHECK_INT(changed, 1);
         CHECK_INT(bx_reader_reopen(rs, &changed), BX_OK);
     }
     bx_search_spec s;
@@ -911,8 +918,11 @@ static void test_facet_columns(void)
     s.facets = BX_FACET_CATEGORY;
     facet_text(rc, &s, a, sizeof a);
     CHECK(strstr(a, "Shipping=1,") != NULL);
+    facet_text(rp, &s, b, sizeof b);
+    CHECK_STR(a, b);
     bx_reader_close(rc);
     bx_reader_close(rs);
+    bx_reader_close(rp);
 
     /* Two databases searched as one: Xapian tells a match spy each document's docid within
      * its own database, so columns of the combined docids would count the wrong articles. */

@@ -24,6 +24,7 @@ const size_t CLOCK_EVERY = 8192;
 struct Eval {
     const Xapian::Database &db;
     Xapian::docid last;
+    Xapian::docid lo, hi; // the docids evaluated
     bool timed;
     clock_type::time_point deadline;
     bool out_of_time = false;
@@ -150,12 +151,15 @@ Xapian::doccount estimate(const Eval &e, const Xapian::Query &q)
     }
 }
 
-// A word's documents (those in `within` only, when given).
+// A word's documents within the range (and in `within` only, when given).
 void eval_term(Eval &e, const std::string &term, const bx_doc_bitmap *within, bx_doc_bitmap &out)
 {
     Xapian::PostingIterator p = e.db.postlist_begin(term);
     Xapian::PostingIterator end = e.db.postlist_end(term);
-    if (within && within->count() * 8 < e.db.get_termfreq(term)) {
+    // The share of the word's postings that falls in the range, roughly.
+    double postings = static_cast<double>(e.db.get_termfreq(term)) *
+                      (static_cast<double>(e.hi - e.lo) + 1) / std::max(1.0, double(e.last));
+    if (within && static_cast<double>(within->count()) * 8 < postings) {
         // Few candidates, a long list: look each candidate up instead of reading the list.
         for (Xapian::docid d = within->next(1); d && p != end; d = within->next(d + 1)) {
             if (e.late())
@@ -166,16 +170,20 @@ void eval_term(Eval &e, const std::string &term, const bx_doc_bitmap *within, bx
         }
         return;
     }
+    if (e.lo > 1)
+        p.skip_to(e.lo);
     for (; p != end; ++p) {
         if (e.late())
             return;
         Xapian::docid d = *p;
+        if (d > e.hi)
+            break;
         if (!within || within->test(d))
             out.set(d);
     }
 }
 
-// Every document (of those in `within`, when given).
+// Every document within the range (of those in `within`, when given).
 void eval_all(Eval &e, const bx_doc_bitmap *within, bx_doc_bitmap &out)
 {
     if (within) {
@@ -183,17 +191,24 @@ void eval_all(Eval &e, const bx_doc_bitmap *within, bx_doc_bitmap &out)
         return;
     }
     if (e.db.get_doccount() == e.last) { // no docid unused: no need to read the list
-        out.set_range(1, e.last);
+        out.set_range(e.lo, e.hi);
         return;
     }
     eval_term(e, std::string(), nullptr, out);
 }
 
-// What a bitmap cannot tell: Xapian's matcher, weighing nothing, over the candidates.
+// What a bitmap cannot tell: Xapian's matcher, weighing nothing, over the candidates (or the
+// range).
 void eval_matcher(Eval &e, const Xapian::Query &q, const bx_doc_bitmap *within, bx_doc_bitmap &out)
 {
     if (within && within->count() == 0)
         return;
+    bx_doc_bitmap range;
+    if (!within && (e.lo > 1 || e.hi < e.last)) {
+        range = bx_doc_bitmap(e.last);
+        range.set_range(e.lo, e.hi);
+        within = &range;
+    }
     Xapian::Enquire enq(e.db);
     std::unique_ptr<BitmapSource> source; // must outlive get_mset
     if (within) {
@@ -294,7 +309,8 @@ bool eval(Eval &e, const Xapian::Query &q, const bx_doc_bitmap *within, bx_doc_b
 
 } // namespace
 
-bx_doc_bitmap::bx_doc_bitmap(Xapian::docid last) : words_((static_cast<size_t>(last) >> 6) + 1, 0)
+bx_doc_bitmap::bx_doc_bitmap(Xapian::docid last)
+    : words_((static_cast<size_t>(last) >> 6) + 1, 0), last_(last)
 {
 }
 
@@ -350,12 +366,23 @@ void bx_doc_bitmap::subtract(const bx_doc_bitmap &o)
     count_ = SIZE_MAX;
 }
 
-bool bx_match_bitmap(const Xapian::Database &db, const Xapian::Query &q, double time_limit_ms,
-                     bx_doc_bitmap &out)
+bool bx_match_bitmap(const Xapian::Database &db, const Xapian::Query &q, Xapian::docid lo,
+                     Xapian::docid hi, double time_limit_ms, bx_doc_bitmap &out)
 {
-    Eval e{ db, db.get_lastdocid(), time_limit_ms > 0,
+    Xapian::docid last = db.get_lastdocid();
+    Eval e{ db,
+            last,
+            std::max<Xapian::docid>(lo, 1),
+            std::min(hi, last),
+            time_limit_ms > 0,
             clock_type::now() + std::chrono::microseconds(
                                     static_cast<int64_t>(std::max(0.0, time_limit_ms) * 1000)) };
-    out = bx_doc_bitmap(e.last);
-    return eval(e, q, nullptr, out);
+    if (out.size_for() != last)
+        out = bx_doc_bitmap(last);
+    if (e.lo > e.hi)
+        return true;
+    bx_doc_bitmap part(last);
+    bool done = eval(e, q, nullptr, part);
+    out.unite(part);
+    return done;
 }

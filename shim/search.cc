@@ -5,6 +5,7 @@
 #include "byline_common.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -836,6 +837,29 @@ class FacetCounter : public Xapian::MatchSpy
             bx_facet_column_count_all(*c.col, docs, c.counts);
     }
 
+    // Takes the columns of `o` (a counter of the same database), with counts of its own.
+    void copy_columns(const FacetCounter &o)
+    {
+        for (const Column &c : o.columns_) {
+            columns_.push_back(Column{ c.facet, c.col, bx_column_counts() });
+            columns_.back().counts.n.assign(c.col->values.size(), 0);
+        }
+    }
+
+    // Adds the counts of `o`, made by copy_columns from this one.
+    void merge(const FacetCounter &o)
+    {
+        for (size_t i = 0; i < columns_.size() && i < o.columns_.size(); i++) {
+            bx_column_counts &c = columns_[i].counts;
+            const bx_column_counts &oc = o.columns_[i].counts;
+            for (uint32_t id : oc.touched) {
+                if (c.n[id] == 0)
+                    c.touched.push_back(id);
+                c.n[id] += oc.n[id];
+            }
+        }
+    }
+
     // Puts the counts into `facets`, by facet.
     void fill(std::map<unsigned, bx_counts> &facets)
     {
@@ -878,7 +902,7 @@ Counted counting_pass(FacetCounter &counter, const Xapian::Database &db, const X
     auto t0 = std::chrono::steady_clock::now();
     if (counter.columns_only()) {
         bx_doc_bitmap docs;
-        c.exact = bx_match_bitmap(db, q, time_limit_ms, docs);
+        c.exact = bx_match_bitmap(db, q, 1, db.get_lastdocid(), time_limit_ms, docs);
         c.matches = docs.count();
         counter.count(docs);
         c.timed_out = !c.exact;
@@ -898,6 +922,53 @@ Counted counting_pass(FacetCounter &counter, const Xapian::Database &db, const X
     c.timed_out = time_limit_ms > 0 && ms >= time_limit_ms;
     return c;
 }
+
+// A counting pass shared by a reader's two threads: the docids are cut into chunks, and each
+// thread takes the next chunk left until there is none. The calling thread joins in once its
+// ranked search is done, so the two end together whichever pass is the longer.
+class SharedCount
+{
+  public:
+    SharedCount(Xapian::docid last, double time_limit_ms)
+        : last_(last), time_limit_ms_(time_limit_ms), t0_(std::chrono::steady_clock::now())
+    {
+        // Chunks of at least 16,384 docids, at most 16 of them.
+        chunk_ = std::max<Xapian::docid>(16384, last / 16 + 1);
+        chunks_ = last / chunk_ + 1;
+    }
+
+    // Adds the matches of q in the chunks it takes to `docs`; false once a time limit cut a
+    // chunk short (no chunk is taken after that).
+    bool take(const Xapian::Database &db, const Xapian::Query &q, bx_doc_bitmap &docs)
+    {
+        for (;;) {
+            unsigned i = next_.fetch_add(1);
+            if (i >= chunks_)
+                return true;
+            double left = 0;
+            if (time_limit_ms_ > 0) {
+                double spent = std::chrono::duration<double, std::milli>(
+                                   std::chrono::steady_clock::now() - t0_)
+                                   .count();
+                left = std::max(0.001, time_limit_ms_ - spent);
+            }
+            Xapian::docid lo = i * chunk_ + 1;
+            Xapian::docid hi = i + 1 == chunks_ ? last_ : (i + 1) * chunk_;
+            if (!bx_match_bitmap(db, q, lo, hi, left, docs)) {
+                next_ = chunks_;
+                return false;
+            }
+        }
+    }
+
+  private:
+    Xapian::docid last_;
+    double time_limit_ms_;
+    std::chrono::steady_clock::time_point t0_;
+    Xapian::docid chunk_;
+    unsigned chunks_;
+    std::atomic<unsigned> next_{ 0 };
+};
 
 // The open shards of a reader, when they are all local and there is more than one.
 std::vector<const bx_shard *> local_shards(const bx_reader *r)
@@ -1218,13 +1289,18 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     bx_count_helper *helper = nullptr;
     if (spies_apart && !per_database && counter.columns_only())
         helper = count_helper(r);
-    Counted in_parallel;
+    // Its chunks of docids are shared with this thread once the ranked search is done.
+    Xapian::Query counted_query = with_filter(q, filters(s, 0));
+    std::unique_ptr<SharedCount> shared;
+    bx_doc_bitmap helper_docs;
+    bool helper_exact = true;
     if (helper) {
-        std::string wire = with_filter(q, filters(s, 0)).serialise();
-        double limit = s->time_limit_ms;
-        helper->start([helper, wire, limit, &counter, &in_parallel] {
-            in_parallel =
-                counting_pass(counter, helper->db, Xapian::Query::unserialise(wire), limit);
+        shared.reset(new SharedCount(r->db.get_lastdocid(), s->time_limit_ms));
+        std::string wire = counted_query.serialise();
+        SharedCount *sc = shared.get();
+        helper->start([helper, wire, sc, &counter, &helper_docs, &helper_exact] {
+            helper_exact = sc->take(helper->db, Xapian::Query::unserialise(wire), helper_docs);
+            counter.count(helper_docs);
         });
     }
     CountJoin join(helper);
@@ -1248,11 +1324,18 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
             std::max<uint64_t>(res->mset.get_matches_lower_bound(),
                                near.empty() ? s->offset + res->mset.size() : res->mset.size());
     if (helper) {
+        bx_doc_bitmap docs;
+        bool exact = shared->take(r->db, counted_query, docs);
+        FacetCounter mine = reader_counter(r);
+        mine.copy_columns(counter);
+        mine.count(docs);
         join.finish();
-        res->timed_out = res->timed_out || in_parallel.timed_out;
+        counter.merge(mine);
+        exact = exact && helper_exact;
+        res->timed_out = res->timed_out || !exact;
         if (total_apart) {
-            res->exact = in_parallel.exact;
-            res->total = std::max<uint64_t>(in_parallel.matches, res->total);
+            res->exact = exact;
+            res->total = std::max<uint64_t>(docs.count() + helper_docs.count(), res->total);
         }
     } else if (per_database) {
         bool timed_out = false;

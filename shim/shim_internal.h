@@ -272,20 +272,29 @@ class bx_doc_bitmap
     {
         words_.swap(o.words_);
         std::swap(count_, o.count_);
+        std::swap(last_, o.last_);
+    }
+    // The last docid it was made for (0 for one made empty).
+    Xapian::docid size_for() const
+    {
+        return last_;
     }
 
   private:
     std::vector<uint64_t> words_;
     mutable size_t count_ = 0; // SIZE_MAX: not counted since the last change
+    Xapian::docid last_ = 0;
 };
 
-// Puts the documents of db that q matches into out, reading posting lists and leaving to
-// Xapian's matcher only what needs positions, values or expansion (phrases, NEAR, wildcards,
-// value ranges). Weights play no part: the set is that of a search of q with BoolWeight. With
-// time_limit_ms > 0, stops once that much time has gone and returns false (out then holds part
-// of the matches); else returns true. Throws Xapian's exceptions.
-bool bx_match_bitmap(const Xapian::Database &db, const Xapian::Query &q, double time_limit_ms,
-                     bx_doc_bitmap &out);
+// Adds to out the documents of db with docids from lo to hi that q matches, reading posting
+// lists and leaving to Xapian's matcher only what needs positions, values or expansion
+// (phrases, NEAR, wildcards, value ranges). Weights play no part: the set is that of a search
+// of q with BoolWeight. out is made afresh when it was not made for db's last docid, so
+// several ranges can be added to one bitmap. With time_limit_ms > 0, stops once that much time
+// has gone and returns false (out then holds part of the matches); else returns true. Throws
+// Xapian's exceptions.
+bool bx_match_bitmap(const Xapian::Database &db, const Xapian::Query &q, Xapian::docid lo,
+                     Xapian::docid hi, double time_limit_ms, bx_doc_bitmap &out);
 
 // Counts the words the TermGenerator indexes, for the spelling table. Xapian asks a stopper
 // about every word it is about to index (with the STOP_ALL strategy), the same words its own

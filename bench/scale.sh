@@ -96,8 +96,11 @@ for n in $(printf '%s\n' $SIZES | sort -n); do
     awk -F'\t' '$1 == "facets"' "$TMP/queries.txt" >"$TMP/facet-queries.txt"
     "$QUERY_BENCH" -F "$db" "$TMP/facet-queries.txt" "$ROUNDS" >"$TMP/qbf.out"
     read -r s50 s99 < <(awk '$1 == "facets" {print $3, $5}' "$TMP/qbf.out")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$bytes" "$wall" "$cpu" "$rss" \
-        "$size" "$p50" "$p99" "$f50" "$f99" "$s50" "$s99" >>"$ROWS"
+    # And counted in the search's own thread (query_bench -S).
+    "$QUERY_BENCH" -S "$db" "$TMP/facet-queries.txt" "$ROUNDS" >"$TMP/qbs.out"
+    read -r t50 t99 < <(awk '$1 == "facets" {print $3, $5}' "$TMP/qbs.out")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$bytes" "$wall" "$cpu" \
+        "$rss" "$size" "$p50" "$p99" "$f50" "$f99" "$s50" "$s99" "$t50" "$t99" >>"$ROWS"
     say "$n articles: $wall s wall, $cpu s CPU, $((rss / 1000)) MB RSS, $((size / 1000000)) MB; p99 $p99 ms, with facets $f99 ms ($s99 ms without facet columns)"
     rm -rf "$db"
     [[ "$input" == "$TMP/corpus.jsonl" ]] || rm -f "$input"
@@ -118,8 +121,11 @@ SECTION=$TMP/section.md
     echo "(\`gen_corpus.py --queries $NQUERIES\`: common, middling and rare words, two and three"
     echo "words, phrases), \"plain\" with Byline's defaults (10 hits, \`match=any\`) and"
     echo "\"facets\" with every facet (category, source, author, lang, date), one warm-up round"
-    echo "and $ROUNDS timed rounds; the faceted queries once more with \`query_bench -F\`, counted"
-    echo "without facet columns (Xapian's match spies reading every match's values). Written by \`bench/scale.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'),"
+    echo "and $ROUNDS timed rounds, counted as byline-searchd counts them (facet columns, and a"
+    echo "second thread sharing the counting pass); the faceted queries once more with"
+    echo "\`query_bench -F\`, counted without facet columns (Xapian's match spies reading every"
+    echo "match's values), and with \`query_bench -S\`, counted in the search's own thread after"
+    echo "the ranked search. Written by \`bench/scale.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'),"
     echo "commit $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown); generating"
     echo "the $MAX articles took $GEN_S s (not timed)."
     echo
@@ -129,12 +135,12 @@ SECTION=$TMP/section.md
     echo
     echo "Command: \`$COMMAND\`"
     echo
-    echo "| articles | input MB | index wall s | articles/s | wall µs/article | CPU µs/article | index MB | bytes/article | peak RSS MB | p50 ms | p99 ms | facets p50 ms | facets p99 ms | facets p50 ms, no columns | facets p99 ms, no columns |"
-    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| articles | input MB | index wall s | articles/s | wall µs/article | CPU µs/article | index MB | bytes/article | peak RSS MB | p50 ms | p99 ms | facets p50 ms | facets p99 ms | facets p50 ms, no columns | facets p99 ms, no columns | facets p50 ms, one thread | facets p99 ms, one thread |"
+    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     awk -F'\t' '{
-        printf "| %d | %.0f | %.1f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n",
+        printf "| %d | %.0f | %.1f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n",
             $1, $2 / 1e6, $3, $1 / $3, $3 / $1 * 1e6, $4 / $1 * 1e6, $6 / 1e6, $6 / $1, $5 * 1024 / 1e6,
-            $7, $8, $9, $10, $11, $12
+            $7, $8, $9, $10, $11, $12, $13, $14
     }' "$ROWS"
     echo
     awk -F'\t' 'NR > 1 {

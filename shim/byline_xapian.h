@@ -273,6 +273,10 @@ typedef struct bx_reader_options {
                                         while the ranked search runs */
 } bx_reader_options;
 
+/* How many faceted searches of this reader counted in its second thread (parallel_count),
+ * since it was opened. */
+uint64_t bx_reader_parallel_passes(const bx_reader *r);
+
 /* As bx_reader_open, with options. Remote shards that fail are remembered by every reader of
  * the process: a shard that failed is retried at most once a second (by one reader at a
  * time), and readers that hold it drop it (allow_partial) or fail at their next

@@ -197,15 +197,15 @@ void eval_all(Eval &e, const bx_doc_bitmap *within, bx_doc_bitmap &out)
     eval_term(e, std::string(), nullptr, out);
 }
 
-// What a bitmap cannot tell: Xapian's matcher, weighing nothing, over the candidates (or the
-// range).
+// What a bitmap cannot tell: Xapian's matcher, weighing next to nothing, over the candidates
+// (or the range).
 void eval_matcher(Eval &e, const Xapian::Query &q, const bx_doc_bitmap *within, bx_doc_bitmap &out)
 {
     if (within && within->count() == 0)
         return;
     bx_doc_bitmap range;
     if (!within && (e.lo > 1 || e.hi < e.last)) {
-        range = bx_doc_bitmap(e.last);
+        range = bx_doc_bitmap(e.lo, e.hi);
         range.set_range(e.lo, e.hi);
         within = &range;
     }
@@ -217,7 +217,7 @@ void eval_matcher(Eval &e, const Xapian::Query &q, const bx_doc_bitmap *within, 
     } else {
         enq.set_query(q);
     }
-    enq.set_weighting_scheme(Xapian::BoolWeight());
+    enq.set_weighting_scheme(counting_weight());
     if (e.timed) {
         double left = e.seconds_left();
         if (left <= 0) {
@@ -241,10 +241,10 @@ void eval_and(Eval &e, const Xapian::Query &q, const bx_doc_bitmap *within, bx_d
     for (size_t i = 0; i < q.get_num_subqueries(); i++)
         order.emplace_back(estimate(e, q.get_subquery(i)), i);
     std::stable_sort(order.begin(), order.end());
-    bx_doc_bitmap acc(e.last);
+    bx_doc_bitmap acc(e.lo, e.hi);
     bool first = true;
     for (const auto &o : order) {
-        bx_doc_bitmap part(e.last);
+        bx_doc_bitmap part(e.lo, e.hi);
         if (!eval(e, q.get_subquery(o.second), first ? within : &acc, part))
             return;
         acc.swap(part);
@@ -279,19 +279,24 @@ bool eval(Eval &e, const Xapian::Query &q, const bx_doc_bitmap *within, bx_doc_b
     case Xapian::Query::OP_SYNONYM:
     case Xapian::Query::OP_MAX:
         for (size_t i = 0; i < n; i++) {
-            bx_doc_bitmap part(e.last);
+            bx_doc_bitmap part(e.lo, e.hi);
             if (!eval(e, q.get_subquery(i), within, part))
                 return false;
             out.unite(part);
         }
         break;
     case Xapian::Query::OP_AND_NOT:
-        if (n == 0 || !eval(e, q.get_subquery(0), within, out))
-            break;
+        // Cut short, what is left would hold documents not yet taken out: nothing is kept.
+        if (n > 0 && !eval(e, q.get_subquery(0), within, out)) {
+            out.clear();
+            return false;
+        }
         for (size_t i = 1; i < n && out.count() > 0; i++) {
-            bx_doc_bitmap part(e.last);
-            if (!eval(e, q.get_subquery(i), &out, part))
+            bx_doc_bitmap part(e.lo, e.hi);
+            if (!eval(e, q.get_subquery(i), &out, part)) {
+                out.clear();
                 return false;
+            }
             out.subtract(part);
         }
         break;
@@ -309,22 +314,30 @@ bool eval(Eval &e, const Xapian::Query &q, const bx_doc_bitmap *within, bx_doc_b
 
 } // namespace
 
-bx_doc_bitmap::bx_doc_bitmap(Xapian::docid last)
-    : words_((static_cast<size_t>(last) >> 6) + 1, 0), last_(last)
+bx_doc_bitmap::bx_doc_bitmap(Xapian::docid first, Xapian::docid last)
+    : words_(last >= first ? (last >> 6) - (first >> 6) + 1 : 0, 0), base_(first >> 6), last_(last)
 {
 }
 
 void bx_doc_bitmap::set_range(Xapian::docid from, Xapian::docid to)
 {
     for (Xapian::docid d = from; d <= to && d != 0; d++) {
-        if ((d & 63) == 0 && static_cast<uint64_t>(d) + 63 <= to) {
-            words_[d >> 6] = ~0ULL;
+        size_t w = d >> 6;
+        if ((d & 63) == 0 && static_cast<uint64_t>(d) + 63 <= to && w >= base_ &&
+            w - base_ < words_.size()) {
+            words_[w - base_] = ~0ULL;
             d += 63;
             continue;
         }
         set(d);
     }
     count_ = SIZE_MAX;
+}
+
+void bx_doc_bitmap::clear()
+{
+    std::fill(words_.begin(), words_.end(), 0);
+    count_ = 0;
 }
 
 size_t bx_doc_bitmap::count() const
@@ -340,29 +353,42 @@ size_t bx_doc_bitmap::count() const
 
 Xapian::docid bx_doc_bitmap::next(Xapian::docid from) const
 {
-    size_t i = from >> 6;
+    size_t w = from >> 6;
+    uint64_t mask = ~0ULL << (from & 63);
+    if (w < base_) {
+        w = base_;
+        mask = ~0ULL;
+    }
+    size_t i = w - base_;
     if (i >= words_.size())
         return 0;
-    uint64_t w = words_[i] & (~0ULL << (from & 63));
-    while (w == 0) {
+    uint64_t bits = words_[i] & mask;
+    while (bits == 0) {
         if (++i == words_.size())
             return 0;
-        w = words_[i];
+        bits = words_[i];
     }
-    return static_cast<Xapian::docid>((i << 6) + static_cast<size_t>(__builtin_ctzll(w)));
+    return static_cast<Xapian::docid>(((base_ + i) << 6) +
+                                      static_cast<size_t>(__builtin_ctzll(bits)));
 }
 
 void bx_doc_bitmap::unite(const bx_doc_bitmap &o)
 {
-    for (size_t i = 0; i < words_.size() && i < o.words_.size(); i++)
-        words_[i] |= o.words_[i];
+    for (size_t i = 0; i < o.words_.size(); i++) {
+        size_t w = o.base_ + i;
+        if (w >= base_ && w - base_ < words_.size())
+            words_[w - base_] |= o.words_[i];
+    }
     count_ = SIZE_MAX;
 }
 
 void bx_doc_bitmap::subtract(const bx_doc_bitmap &o)
 {
-    for (size_t i = 0; i < words_.size() && i < o.words_.size(); i++)
-        words_[i] &= ~o.words_[i];
+    for (size_t i = 0; i < o.words_.size(); i++) {
+        size_t w = o.base_ + i;
+        if (w >= base_ && w - base_ < words_.size())
+            words_[w - base_] &= ~o.words_[i];
+    }
     count_ = SIZE_MAX;
 }
 
@@ -381,7 +407,7 @@ bool bx_match_bitmap(const Xapian::Database &db, const Xapian::Query &q, Xapian:
         out = bx_doc_bitmap(last);
     if (e.lo > e.hi)
         return true;
-    bx_doc_bitmap part(last);
+    bx_doc_bitmap part(e.lo, e.hi);
     bool done = eval(e, q, nullptr, part);
     out.unite(part);
     return done;

@@ -417,6 +417,7 @@ bx_status reopen_all(bx_reader *r)
     r->seen = fresh->seen;
     r->stamp = fresh->stamp;
     delete fresh;
+    bx_count_helper_release(r);
     return BX_OK;
 }
 
@@ -490,8 +491,10 @@ extern "C" bx_status bx_reader_reopen(bx_reader *r, int *changed)
             combine(r);
             moved = true;
         }
-        if (moved)
+        if (moved) {
             bx_reader_update_stamp(r);
+            bx_count_helper_release(r);
+        }
         if (changed)
             *changed = moved ? 1 : 0;
         return BX_OK;
@@ -625,7 +628,7 @@ extern "C" bx_status bx_reader_value_counts(bx_reader *r, unsigned slot, bx_coun
     try {
         Xapian::Enquire enq(r->db);
         enq.set_query(match_all());
-        enq.set_weighting_scheme(Xapian::BoolWeight());
+        enq.set_weighting_scheme(counting_weight());
         Xapian::ValueCountMatchSpy spy(slot);
         enq.add_matchspy(&spy);
         enq.get_mset(0, 0, r->db.get_doccount());

@@ -21,6 +21,12 @@
 #include <unordered_map>
 #include <tuple>
 
+// Whether two identities name the same database at the same revision.
+static bool same_identity(const bx_db_identity &a, const bx_db_identity &b)
+{
+    return !a.uuid.empty() && a.uuid == b.uuid && a.revision == b.revision;
+}
+
 // A second handle on a reader's one local database and a thread of its own that searches it:
 // the counting pass of a faceted search runs there while the ranked search runs in the
 // caller's thread (bx_reader_options parallel_count). The handle is only used by the thread,
@@ -28,6 +34,8 @@
 struct bx_count_helper {
     Xapian::Database db;
     bx_db_identity identity; // of db; empty when it has none
+    bx_db_identity refused;  // the reader's database when a handle opened for it was newer
+    uint64_t passes = 0;     // counting passes it took part in
 
     bx_count_helper() : thread_([this] { loop(); })
     {
@@ -891,16 +899,16 @@ struct Counted {
 };
 
 // The counting pass of a search of q over db (the counter's database): counts the facets of
-// `counter` over every match. Where every facet has a column the matches are a bitmap
-// (bx_match_bitmap: posting lists read directly, about a quarter of the time of Xapian's
-// matcher); else Xapian's matcher weighs nothing (BoolWeight) and calls the spies. A time
-// limit (ms, 0 for none) covers the pass.
+// `counter` over every match. Where db is one local database (`one_local`) and every facet
+// has a column, the matches are a bitmap (bx_match_bitmap: posting lists read directly, about
+// a quarter of the time of Xapian's matcher); else Xapian's matcher weighs next to nothing
+// (counting_weight) and calls the spies. A time limit (ms, 0 for none) covers the pass.
 Counted counting_pass(FacetCounter &counter, const Xapian::Database &db, const Xapian::Query &q,
-                      double time_limit_ms)
+                      double time_limit_ms, bool one_local)
 {
     Counted c;
     auto t0 = std::chrono::steady_clock::now();
-    if (counter.columns_only()) {
+    if (one_local && counter.columns_only()) {
         bx_doc_bitmap docs;
         c.exact = bx_match_bitmap(db, q, 1, db.get_lastdocid(), time_limit_ms, docs);
         c.matches = docs.count();
@@ -910,7 +918,7 @@ Counted counting_pass(FacetCounter &counter, const Xapian::Database &db, const X
     }
     Xapian::Enquire enq(db);
     enq.set_query(q);
-    enq.set_weighting_scheme(Xapian::BoolWeight());
+    enq.set_weighting_scheme(counting_weight());
     if (time_limit_ms > 0)
         enq.set_time_limit(time_limit_ms / 1000.0);
     counter.attach(enq);
@@ -932,8 +940,8 @@ class SharedCount
     SharedCount(Xapian::docid last, double time_limit_ms)
         : last_(last), time_limit_ms_(time_limit_ms), t0_(std::chrono::steady_clock::now())
     {
-        // Chunks of at least 16,384 docids, at most 16 of them.
-        chunk_ = std::max<Xapian::docid>(16384, last / 16 + 1);
+        // Chunks of at least 4,096 docids, at most 16 of them.
+        chunk_ = std::max<Xapian::docid>(4096, last / 16 + 1);
         chunks_ = last / chunk_ + 1;
     }
 
@@ -959,6 +967,12 @@ class SharedCount
                 return false;
             }
         }
+    }
+
+    // Leaves the chunks not yet taken untaken.
+    void cancel()
+    {
+        next_ = chunks_;
     }
 
   private:
@@ -1014,16 +1028,31 @@ bx_count_helper *count_helper(bx_reader *r)
     if (open.size() != 1 || open[0]->identity.uuid.empty())
         return nullptr;
     const bx_shard &s = *open[0];
-    if (!r->helper)
-        r->helper = std::make_shared<bx_count_helper>();
-    bx_count_helper &h = *r->helper;
-    if (h.identity.uuid != s.identity.uuid || h.identity.revision != s.identity.revision) {
-        h.db = s.backend ? Xapian::Database(s.name, s.backend) : Xapian::Database(s.name);
-        h.identity = bx_identify(s.name, h.db);
-        if (h.identity.uuid != s.identity.uuid || h.identity.revision != s.identity.revision)
+    try {
+        if (!r->helper)
+            r->helper = std::make_shared<bx_count_helper>();
+        bx_count_helper &h = *r->helper;
+        if (same_identity(h.identity, s.identity))
+            return &h;
+        if (same_identity(h.refused, s.identity)) // tried at this revision already
             return nullptr;
+        h.db = Xapian::Database();
+        h.identity = bx_db_identity();
+        Xapian::Database db =
+            s.backend ? Xapian::Database(s.name, s.backend) : Xapian::Database(s.name);
+        bx_db_identity id = bx_identify(s.name, db);
+        if (!same_identity(id, s.identity)) {
+            h.refused = s.identity;
+            return nullptr;
+        }
+        h.db = db;
+        h.identity = id;
+        return &h;
+    } catch (...) {
+        // No second thread or handle now (a folder being swapped, no thread left): the
+        // search counts in its own thread.
+        return nullptr;
     }
-    return &h;
 }
 
 // Waits for a counting thread's task when it leaves scope, so that an exception in the ranked
@@ -1031,13 +1060,15 @@ bx_count_helper *count_helper(bx_reader *r)
 class CountJoin
 {
   public:
-    explicit CountJoin(bx_count_helper *h) : h_(h)
+    CountJoin(bx_count_helper *h, SharedCount *shared) : h_(h), shared_(shared)
     {
     }
     ~CountJoin()
     {
         if (!h_)
             return;
+        if (shared_)
+            shared_->cancel(); // the search failed: no chunk is started any more
         try {
             h_->finish();
         } catch (...) {
@@ -1060,10 +1091,11 @@ class CountJoin
 
   private:
     bx_count_helper *h_;
+    SharedCount *shared_;
 };
 
-// The counting pass of a reader of several local databases: one pass that weighs nothing over
-// each database in turn, each with its own columns, the counts summed. Matching is by
+// The counting pass of a reader of several local databases: one pass that weighs next to nothing
+// over each database in turn, each with its own columns, the counts summed. Matching is by
 // document, so the matches of the whole are those of the parts. `facets` holds (facet, count
 // dates by day); a time limit (ms, 0 for none) covers all the passes, and *timed_out says
 // whether it cut one short. Returns the number of matches.
@@ -1091,7 +1123,7 @@ uint64_t count_each_database(bx_reader *r, const Xapian::Query &q,
                     .count();
             left = std::max(1.0, time_limit_ms - spent);
         }
-        Counted c = counting_pass(counter, s->db, q, left);
+        Counted c = counting_pass(counter, s->db, q, left, true);
         total += c.matches;
         *timed_out = *timed_out || c.timed_out;
         std::map<unsigned, bx_counts> part;
@@ -1117,7 +1149,7 @@ void count_facet(bx_reader *r, const Xapian::Query &q, unsigned facet, bool days
     }
     FacetCounter counter = reader_counter(r);
     counter.add(facet, days);
-    counting_pass(counter, r->db, q, 0);
+    counting_pass(counter, r->db, q, 0, local_shards(r).size() == 1);
     counter.fill(res->facets);
 }
 
@@ -1256,7 +1288,7 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
 
     bool days = s->date_unit != BX_DATES_HOURS;
     // Facets are counted over every match. In a search by relevance they are counted in a
-    // pass of their own that weighs nothing (Xapian's BoolWeight), and the ranked search
+    // pass of their own that weighs next to nothing (counting_weight), and the ranked search
     // stops early as without facets: cheaper than weighing every match (about 15 % fewer
     // instructions for one-word queries). A search sorted by date must visit every match
     // anyway to sort them, so there one pass does both. Xapian 1.4 also over-counts match
@@ -1294,7 +1326,10 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     std::unique_ptr<SharedCount> shared;
     bx_doc_bitmap helper_docs;
     bool helper_exact = true;
+    std::unique_ptr<FacetCounter> mine; // this thread's counts, merged into the helper's
     if (helper) {
+        mine.reset(new FacetCounter(reader_counter(r)));
+        mine->copy_columns(counter);
         shared.reset(new SharedCount(r->db.get_lastdocid(), s->time_limit_ms));
         std::string wire = counted_query.serialise();
         SharedCount *sc = shared.get();
@@ -1303,7 +1338,7 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
             counter.count(helper_docs);
         });
     }
-    CountJoin join(helper);
+    CountJoin join(helper, shared.get());
     std::vector<std::string> near;
     if (!empty && sort == BX_SORT_RELEVANCE)
         near = proximity_terms(r, q);
@@ -1326,11 +1361,10 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     if (helper) {
         bx_doc_bitmap docs;
         bool exact = shared->take(r->db, counted_query, docs);
-        FacetCounter mine = reader_counter(r);
-        mine.copy_columns(counter);
-        mine.count(docs);
+        mine->count(docs);
         join.finish();
-        counter.merge(mine);
+        helper->passes++;
+        counter.merge(*mine);
         exact = exact && helper_exact;
         res->timed_out = res->timed_out || !exact;
         if (total_apart) {
@@ -1350,7 +1384,8 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     } else if (spies_apart) {
         // The time limit covers both passes: the counting one gets what is left.
         Counted c = counting_pass(counter, r->db, with_filter(q, filters(s, 0)),
-                                  s->time_limit_ms ? std::max(1.0, s->time_limit_ms - ms) : 0);
+                                  s->time_limit_ms ? std::max(1.0, s->time_limit_ms - ms) : 0,
+                                  local_shards(r).size() == 1);
         res->timed_out = res->timed_out || c.timed_out;
         if (total_apart) {
             res->exact = c.exact;
@@ -1383,6 +1418,20 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
 }
 
 } // namespace
+
+void bx_count_helper_release(bx_reader *r)
+{
+    if (!r->helper)
+        return;
+    r->helper->db = Xapian::Database();
+    r->helper->identity = bx_db_identity();
+    r->helper->refused = bx_db_identity();
+}
+
+extern "C" uint64_t bx_reader_parallel_passes(const bx_reader *r)
+{
+    return r && r->helper ? r->helper->passes : 0;
+}
 
 extern "C" bx_status bx_search(bx_reader *r, const bx_search_spec *s, bx_results **out)
 {

@@ -44,6 +44,16 @@ class StemCache
     Xapian::Stem none_;
 };
 
+// The weighting of searches that only count or collect their matches: 1 for each word
+// matched, which nothing reads. Not Xapian's BoolWeight: in Xapian 1.4.22 a search weighted by
+// BoolWeight (or CoordWeight) that examines more than about 2,000 matches of a word that every
+// document holds throws "Unexpected end of posting list" once the database has a deleted
+// document (tests/test_shim.c test_parallel_chunks met it); TfIdfWeight("bnn") does not.
+inline Xapian::TfIdfWeight counting_weight()
+{
+    return Xapian::TfIdfWeight("bnn");
+}
+
 // A query matching every document. Built afresh each time: copying the shared
 // Xapian::Query::MatchAll from several threads races on its reference count.
 inline Xapian::Query match_all()
@@ -234,27 +244,35 @@ void bx_counts_from_spy(const Xapian::ValueCountMatchSpy &spy, bool is_set, bx_c
 // value.
 void bx_counts_from_sums(const std::map<std::string, uint64_t> &sums, bx_counts &out);
 
-// A set of docids from 0 to a last one, as a bitmap (matchset.cc).
+// A set of docids, as a bitmap over a window of docids (matchset.cc): docids outside it are
+// never in the set, so that a part of a large database costs the bits of that part only.
 class bx_doc_bitmap
 {
   public:
     bx_doc_bitmap() = default;
-    explicit bx_doc_bitmap(Xapian::docid last);
+    // An empty set that can hold the docids from `first` to `last`.
+    bx_doc_bitmap(Xapian::docid first, Xapian::docid last);
+    explicit bx_doc_bitmap(Xapian::docid last) : bx_doc_bitmap(0, last)
+    {
+    }
     void set(Xapian::docid d)
     {
-        size_t i = d >> 6;
-        if (i < words_.size()) {
-            words_[i] |= 1ULL << (d & 63);
+        size_t w = d >> 6;
+        if (w >= base_ && w - base_ < words_.size()) {
+            words_[w - base_] |= 1ULL << (d & 63);
             count_ = SIZE_MAX;
         }
     }
     bool test(Xapian::docid d) const
     {
-        size_t i = d >> 6;
-        return i < words_.size() && ((words_[i] >> (d & 63)) & 1) != 0;
+        size_t w = d >> 6;
+        return w >= base_ && w - base_ < words_.size() &&
+               ((words_[w - base_] >> (d & 63)) & 1) != 0;
     }
-    // Adds every docid from `from` to `to`.
+    // Adds every docid from `from` to `to` (those within the window).
     void set_range(Xapian::docid from, Xapian::docid to);
+    // Empties the set.
+    void clear();
     // How many docids the set holds.
     size_t count() const;
     // The first docid of the set at `from` or after it; 0 when there is none.
@@ -264,24 +282,28 @@ class bx_doc_bitmap
     {
         for (size_t i = 0; i < words_.size(); i++)
             for (uint64_t w = words_[i]; w; w &= w - 1)
-                fn(static_cast<Xapian::docid>((i << 6) + static_cast<size_t>(__builtin_ctzll(w))));
+                fn(static_cast<Xapian::docid>(((base_ + i) << 6) +
+                                              static_cast<size_t>(__builtin_ctzll(w))));
     }
+    // Adds the docids of o, or takes them out (those within this set's window).
     void unite(const bx_doc_bitmap &o);
     void subtract(const bx_doc_bitmap &o);
     void swap(bx_doc_bitmap &o)
     {
         words_.swap(o.words_);
+        std::swap(base_, o.base_);
         std::swap(count_, o.count_);
         std::swap(last_, o.last_);
     }
-    // The last docid it was made for (0 for one made empty).
+    // The last docid of its window (0 for one made empty).
     Xapian::docid size_for() const
     {
         return last_;
     }
 
   private:
-    std::vector<uint64_t> words_;
+    std::vector<uint64_t> words_; // words_[i] holds the docids (base_ + i) * 64 to that + 63
+    size_t base_ = 0;
     mutable size_t count_ = 0; // SIZE_MAX: not counted since the last change
     Xapian::docid last_ = 0;
 };
@@ -289,9 +311,11 @@ class bx_doc_bitmap
 // Adds to out the documents of db with docids from lo to hi that q matches, reading posting
 // lists and leaving to Xapian's matcher only what needs positions, values or expansion
 // (phrases, NEAR, wildcards, value ranges). Weights play no part: the set is that of a search
-// of q with BoolWeight. out is made afresh when it was not made for db's last docid, so
-// several ranges can be added to one bitmap. With time_limit_ms > 0, stops once that much time
-// has gone and returns false (out then holds part of the matches); else returns true. Throws
+// of q weighted by counting_weight(). db must be one local database (the bitmap is by its docids,
+// and the matcher is given classes of this process). out is made afresh, for docids 0 to db's last,
+// when it was not made so, so that several ranges can be added to one bitmap. With
+// time_limit_ms > 0, stops once that much time has gone and returns false (out then holds
+// part of the matches, never a document that does not match); else returns true. Throws
 // Xapian's exceptions.
 bool bx_match_bitmap(const Xapian::Database &db, const Xapian::Query &q, Xapian::docid lo,
                      Xapian::docid hi, double time_limit_ms, bx_doc_bitmap &out);
@@ -388,6 +412,11 @@ void bx_shard_failed(const std::string &name, const std::string &why, bool retry
 
 // The shard named by a Xapian NetworkError's context ("remote:tcp(host:port)"), or "".
 std::string bx_shard_from_context(const std::string &context);
+
+// Closes the second handle of a reader's counting thread (search.cc), when what the reader
+// searches changed: it is opened again at the next faceted search, and an index swapped away
+// is not held open until then.
+void bx_count_helper_release(bx_reader *r);
 
 // Which local database `db`, opened from the folder `path`, is, at which revision (see
 // doccache.cc).

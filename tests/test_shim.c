@@ -798,7 +798,7 @@ static void compare_facets(bx_reader *rc, bx_reader *rs)
     const char *ap[] = { "AP" };
     char a[4096], b[4096];
     for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++)
-        for (int variant = 0; variant < 8; variant++) {
+        for (int variant = 0; variant < 9; variant++) {
             bx_search_spec s;
             memset(&s, 0, sizeof s);
             s.query = queries[q];
@@ -825,6 +825,11 @@ static void compare_facets(bx_reader *rc, bx_reader *rs)
                 s.recency_half_life = 7 * 86400;
                 s.now = 1710405000;
             }
+            if (variant == 8) { /* the one facet asked for is filtered: no column to count */
+                s.facets = BX_FACET_CATEGORY;
+                s.categories.items = energy;
+                s.categories.n = 1;
+            }
             if (variant == 7) { /* every word required, within a date range */
                 s.match_all = 1;
                 s.has_from = s.has_to = 1;
@@ -839,6 +844,53 @@ static void compare_facets(bx_reader *rc, bx_reader *rs)
             CHECK_STR(a, b);
             CHECK(strncmp(a, "error", 5) != 0);
         }
+}
+
+/* A faceted search of a database of several thousand articles counts in chunks of docids that
+ * the reader's two threads share: the counts are the match spies', with articles deleted on
+ * either side of the chunks' edges (every 4,096 docids). */
+static void test_parallel_chunks(void)
+{
+    static const char *const cats[] = { "Energy", "Markets", "Politics" };
+    static const char *const words[] = { "oil", "strike", "vote", "harbour", "tariff", "bank" };
+    static const char *const langs[] = { "en", "en", "fr", NULL };
+    enum { N = 9500 };
+    char path[300];
+    bx_writer *w = new_writer("chunks", path, sizeof path);
+    char id[16], body[64];
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof id, "c%d", i);
+        snprintf(body, sizeof body, "%s %s report %d", words[i % 6], words[(i / 7) % 6], i % 5);
+        bx_article a =
+            article(id, body, body, langs[i % 4], 1704067200 + (int64_t)(i % 90) * 86400);
+        const char *c1[] = { cats[i % 3] };
+        a.categories = c1;
+        a.n_categories = (size_t)(i % 4 != 0);
+        a.source = i % 2 ? "AP" : "Reuters";
+        a.source_len = strlen(a.source);
+        put(w, &a, 0);
+    }
+    int existed = 0;
+    static const int gone[] = { 4094, 4095, 4096, 4097, 8191, 8192, 8193, 9499 };
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+        snprintf(id, sizeof id, "c%d", gone[i] - 1); /* docid d holds article c(d-1) */
+        CHECK_INT(bx_writer_delete(w, id, strlen(id), &existed), BX_OK);
+        CHECK_INT(existed, 1);
+    }
+    char *err = NULL;
+    CHECK_INT(bx_writer_close(w, &err), BX_OK);
+
+    bx_facet_columns *cols = bx_facet_columns_new();
+    bx_reader_options o = { 0, 0, 0, NULL, cols, 1 };
+    const char *paths[] = { path };
+    bx_reader *rp = NULL, *rs = NULL;
+    CHECK_INT(bx_reader_open_opts(paths, 1, &o, &rp, &err), BX_OK);
+    CHECK_INT(bx_reader_open(paths, 1, 0, &rs, &err), BX_OK);
+    compare_facets(rp, rs);
+    CHECK(bx_reader_parallel_passes(rp) > 0);
+    bx_reader_close(rp);
+    bx_reader_close(rs);
+    bx_facet_columns_free(cols);
 }
 
 /* Facet counts from the in-memory columns are those of Xapian's match spies, for every kind
@@ -920,6 +972,8 @@ static void test_facet_columns(void)
     CHECK(strstr(a, "Shipping=1,") != NULL);
     facet_text(rp, &s, b, sizeof b);
     CHECK_STR(a, b);
+    CHECK(bx_reader_parallel_passes(rp) > 0);
+    CHECK_INT((int)bx_reader_parallel_passes(rc), 0);
     bx_reader_close(rc);
     bx_reader_close(rs);
     bx_reader_close(rp);
@@ -1046,6 +1100,7 @@ int main(void)
     test_date_ranges();
     test_doc_cache();
     test_facet_columns();
+    test_parallel_chunks();
     test_long_values();
     test_open_errors();
     test_damaged_index();

@@ -1321,8 +1321,12 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     bx_count_helper *helper = nullptr;
     if (spies_apart && !per_database && counter.columns_only())
         helper = count_helper(r);
-    // Its chunks of docids are shared with this thread once the ranked search is done.
-    Xapian::Query counted_query = with_filter(q, filters(s, 0));
+    // The query a counting pass apart counts: the search's, with every filter.
+    Xapian::Query counted_query;
+    if (spies_apart)
+        counted_query = with_filter(q, filters(s, 0));
+    // With a counting thread, the pass's chunks of docids are shared with this thread once the
+    // ranked search is done.
     std::unique_ptr<SharedCount> shared;
     bx_doc_bitmap helper_docs;
     bool helper_exact = true;
@@ -1374,8 +1378,8 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     } else if (per_database) {
         bool timed_out = false;
         uint64_t total = count_each_database(
-            r, with_filter(q, filters(s, 0)), counted,
-            s->time_limit_ms ? std::max(1.0, s->time_limit_ms - ms) : 0, &timed_out, res);
+            r, counted_query, counted, s->time_limit_ms ? std::max(1.0, s->time_limit_ms - ms) : 0,
+            &timed_out, res);
         res->timed_out = res->timed_out || timed_out;
         if (total_apart) {
             res->exact = !timed_out;
@@ -1383,7 +1387,7 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
         }
     } else if (spies_apart) {
         // The time limit covers both passes: the counting one gets what is left.
-        Counted c = counting_pass(counter, r->db, with_filter(q, filters(s, 0)),
+        Counted c = counting_pass(counter, r->db, counted_query,
                                   s->time_limit_ms ? std::max(1.0, s->time_limit_ms - ms) : 0,
                                   local_shards(r).size() == 1);
         res->timed_out = res->timed_out || c.timed_out;
@@ -1633,19 +1637,48 @@ void set_snippet_stemmer(bx_results *res)
         res->snippet_two_letters = res->snippet_two_letters || name == l;
 }
 
+// What append_escaped does with each byte: copies it (0), takes it for white space (1) or
+// writes an entity for it (2).
+struct EscapeTable {
+    unsigned char kind[256];
+};
+constexpr EscapeTable make_escape_table()
+{
+    EscapeTable t{};
+    for (int c = 0; c < 256; c++)
+        t.kind[c] = c == ' ' || c == '\n' || c == '\r' || c == '\t'             ? 1
+                    : c == '&' || c == '<' || c == '>' || c == '"' || c == '\'' ? 2
+                                                                                : 0;
+    return t;
+}
+constexpr EscapeTable escape_table = make_escape_table();
+
+// Appends text[from, to) to out with HTML's special characters as entities and each run of
+// white space as one space (none at the start of out or after a space). Runs of bytes that
+// need neither are copied in one go.
 void append_escaped(std::string &out, const std::string &text, size_t from, size_t to)
 {
+    const unsigned char *s = reinterpret_cast<const unsigned char *>(text.data());
     bool space = false;
-    for (size_t i = from; i < to; i++) {
-        char c = text[i];
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+    size_t i = from;
+    while (i < to) {
+        unsigned char kind = escape_table.kind[s[i]];
+        if (kind == 1) {
             space = true;
+            i++;
             continue;
         }
         if (space && !out.empty() && out.back() != ' ')
             out += ' ';
         space = false;
-        switch (c) {
+        if (kind == 0) {
+            size_t run = i;
+            while (i < to && escape_table.kind[s[i]] == 0)
+                i++;
+            out.append(text, run, i - run);
+            continue;
+        }
+        switch (s[i]) {
         case '&':
             out += "&amp;";
             break;
@@ -1658,12 +1691,10 @@ void append_escaped(std::string &out, const std::string &text, size_t from, size
         case '"':
             out += "&quot;";
             break;
-        case '\'':
-            out += "&#39;";
-            break;
         default:
-            out += c;
+            out += "&#39;";
         }
+        i++;
     }
     if (space && !out.empty() && out.back() != ' ')
         out += ' ';

@@ -61,11 +61,6 @@ inline Xapian::Query match_all()
     return Xapian::Query(std::string());
 }
 
-// Calls fn(start, end, lower) for each word of the n bytes at text: a run of Xapian's word
-// characters, given by its byte offsets and lower-cased. want(c) is asked with the lower-cased
-// first character of each word; when it says no, the word is not lower-cased and fn gets an
-// empty string (for callers that look only at some words). ASCII is handled without Unicode
-// table lookups.
 // Which bytes are ASCII word characters (letters, digits, '_'), looked up rather than
 // compared: the snippet scanner asks for every byte of every hit's text.
 struct BxAsciiWordTable {
@@ -86,56 +81,73 @@ inline bool bx_ascii_wordchar(unsigned char c)
     return bx_ascii_word_table.word[c];
 }
 
+// Decodes the character at text[pos] (n bytes in all): sets *cp to it lower-cased, *len to its
+// length in bytes (at least 1, also for a byte that is not valid UTF-8) and returns whether it
+// is a word character.
+inline bool bx_decode_char(const char *text, size_t n, size_t pos, unsigned *cp, size_t *len)
+{
+    unsigned char c = static_cast<unsigned char>(text[pos]);
+    if (c < 0x80) {
+        *cp = c >= 'A' && c <= 'Z' ? c + 32u : c;
+        *len = 1;
+        return bx_ascii_wordchar(c);
+    }
+    Xapian::Utf8Iterator it(text + pos, n - pos);
+    unsigned u = *it;
+    ++it;
+    *len = static_cast<size_t>(it.raw() - (text + pos));
+    if (*len == 0)
+        *len = 1;
+    *cp = Xapian::Unicode::tolower(u);
+    return Xapian::Unicode::is_wordchar(u);
+}
+
+// Calls fn(start, end, lower) for each word of the n bytes at text: a run of Xapian's word
+// characters, given by its byte offsets and lower-cased. want(c) is asked with the lower-cased
+// first character of each word; when it says no, the word is not lower-cased and fn gets an
+// empty string (for callers that look only at some words). Runs of ASCII (between words and
+// inside them) are taken in tight loops, without Unicode table lookups.
 template <class Want, class Fn> void bx_for_each_word(const char *text, size_t n, Want want, Fn fn)
 {
+    const unsigned char *s = reinterpret_cast<const unsigned char *>(text);
     std::string lower;
-    size_t start = 0, pos = 0;
-    bool in_word = false, keep = false;
-    while (pos <= n) {
-        bool wordchar = false;
-        size_t len = 1;
-        unsigned cp = 0;
-        if (pos < n) {
-            unsigned char c = static_cast<unsigned char>(text[pos]);
-            if (c < 0x80) {
-                wordchar = bx_ascii_wordchar(c);
-                cp = c >= 'A' && c <= 'Z' ? c + 32 : c;
-            } else {
-                Xapian::Utf8Iterator it(text + pos, n - pos);
-                cp = *it;
-                ++it;
-                len = static_cast<size_t>(it.raw() - (text + pos));
-                if (len == 0)
-                    len = 1;
-                wordchar = Xapian::Unicode::is_wordchar(cp);
-                cp = Xapian::Unicode::tolower(cp);
-            }
-        }
-        if (wordchar) {
-            if (!in_word) {
-                start = pos;
-                lower.clear();
-                in_word = true;
-                keep = want(cp);
-            }
-            if (!keep) {
-                // An unwanted word: its ASCII word characters are passed over in one go.
-                pos += len;
-                while (pos < n && bx_ascii_wordchar(static_cast<unsigned char>(text[pos])))
-                    pos++;
-                continue;
-            }
-            if (cp < 0x80)
-                lower += static_cast<char>(cp);
-            else
-                Xapian::Unicode::append_utf8(lower, cp);
-        } else if (in_word) {
-            fn(start, pos, lower);
-            in_word = false;
-        }
+    size_t pos = 0;
+    while (pos < n) {
+        // The ASCII bytes between words go in one tight loop.
+        while (pos < n && s[pos] < 0x80 && !bx_ascii_wordchar(s[pos]))
+            pos++;
         if (pos == n)
             break;
-        pos += len;
+        unsigned cp;
+        size_t len;
+        if (!bx_decode_char(text, n, pos, &cp, &len)) {
+            pos += len; // a character outside ASCII that is not a word character
+            continue;
+        }
+        size_t start = pos;
+        lower.clear();
+        bool keep = want(cp);
+        for (;;) {
+            if (keep && cp >= 0x80)
+                Xapian::Unicode::append_utf8(lower, cp);
+            else if (keep)
+                lower += static_cast<char>(cp);
+            pos += len;
+            // The ASCII word characters that follow, in one go.
+            size_t run = pos;
+            while (pos < n && bx_ascii_wordchar(s[pos]))
+                pos++;
+            if (keep && pos > run) {
+                size_t at = lower.size();
+                lower.append(text + run, pos - run);
+                for (size_t i = at; i < lower.size(); i++)
+                    if (lower[i] >= 'A' && lower[i] <= 'Z')
+                        lower[i] = static_cast<char>(lower[i] + 32);
+            }
+            if (pos == n || s[pos] < 0x80 || !bx_decode_char(text, n, pos, &cp, &len))
+                break;
+        }
+        fn(start, pos, lower);
     }
 }
 

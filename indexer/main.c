@@ -47,7 +47,7 @@ static const char usage_text[] =
     "      --delimiter C     CSV: the field separator (default ',', tab for .tsv)\n"
     "      --quote C         CSV: the quote character (default '\"')\n"
     "      --category-from-dir  folders: the first folder level is the category\n"
-    "  -b, --batch N         commit every N articles (default: 2000)\n"
+    "  -b, --batch N         commit every N articles (default: 1000)\n"
     "  -j, --jobs N          writer threads when building a new index (default: the number\n"
     "                        of cores, at most 4); each writes a shard, and the shards are\n"
     "                        merged at the end. Adding to an existing index uses one writer.\n"
@@ -909,7 +909,7 @@ static int index_main(int argc, char **argv)
     opts o;
     memset(&o, 0, sizeof o);
     o.lang = "en";
-    o.batch = 2000;
+    o.batch = 1000;
     o.deletes = calloc((size_t)argc + 1, sizeof *o.deletes);
     if (!o.deletes) {
         msg("out of memory");

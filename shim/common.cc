@@ -220,13 +220,13 @@ class SnowballStem : public Xapian::StemImplementation
     {
         if (memo_max_ == 0 || word.size() > MEMO_WORD_MAX)
             return run(word);
-        auto hit = memo_.find(word);
-        if (hit != memo_.end())
-            return hit->second;
+        if (const BxWordRef *hit = memo_.find(word))
+            return std::string(memo_.view(*hit));
         std::string stem = run(word);
         if (memo_.size() >= memo_max_)
             memo_.clear();
-        memo_.emplace(word, stem);
+        BxWordRef kept = memo_.keep(stem);
+        memo_[word] = kept;
         return stem;
     }
     std::string get_description() const override
@@ -253,7 +253,7 @@ class SnowballStem : public Xapian::StemImplementation
     sb_stemmer *stemmer_;
     std::string name_;
     size_t memo_max_;
-    std::unordered_map<std::string, std::string> memo_;
+    BxWordTable<BxWordRef> memo_; // word -> its stem, kept in the table's arena
 };
 
 } // namespace

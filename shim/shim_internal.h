@@ -13,6 +13,8 @@
 #include <utility>
 #include <memory>
 #include <unordered_map>
+
+#include "wordtable.h"
 #include <vector>
 
 // Turns the exception being handled into a status and a message that begins with `what`.
@@ -357,7 +359,7 @@ class SpellingCounter : public Xapian::Stopper
         return true;
     }
     mutable bool counting = false;
-    mutable std::unordered_map<std::string, Xapian::termcount> words;
+    mutable BxWordTable<Xapian::termcount> words;
 };
 
 struct bx_writer {

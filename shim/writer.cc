@@ -182,11 +182,12 @@ const size_t SPELLING_EVERY = 20000;
 void add_spellings(bx_writer *w)
 {
     // Taken out first, so that a failure part way cannot add the same counts twice.
-    std::unordered_map<std::string, Xapian::termcount> words;
+    BxWordTable<Xapian::termcount> words;
     words.swap(w->spelling.words);
     w->unspelled = 0;
-    for (const auto &kv : words)
-        w->db.add_spelling(kv.first, kv.second);
+    words.for_each([w](std::string_view word, Xapian::termcount n) {
+        w->db.add_spelling(std::string(word), n);
+    });
 }
 
 // Taken by the commits of writers opened with commit_alone.
@@ -388,11 +389,11 @@ extern "C" bx_status bx_writers_share_spellings(bx_writer *const *ws, size_t n)
     try {
         // Built aside and swapped in only when complete, so that running out of memory
         // part way leaves the counts where they were.
-        std::vector<std::unordered_map<std::string, Xapian::termcount>> parts(n);
-        std::hash<std::string> hash;
+        std::vector<BxWordTable<Xapian::termcount>> parts(n);
         for (size_t i = 0; i < n; i++)
-            for (const auto &kv : ws[i]->spelling.words)
-                parts[hash(kv.first) % n][kv.first] += kv.second;
+            ws[i]->spelling.words.for_each([&](std::string_view word, Xapian::termcount c) {
+                parts[BxWordTable<Xapian::termcount>::hash_of(word) % n][word] += c;
+            });
         for (size_t i = 0; i < n; i++)
             ws[i]->spelling.words.swap(parts[i]);
         return BX_OK;

@@ -1,0 +1,148 @@
+/* wordtable.h - a hash table from words to small values for the lookups the indexer makes
+ * for every word it reads (the spelling counts, the stem memo). */
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// Bytes kept in a table's arena: offset and length.
+struct BxWordRef {
+    uint32_t off = 0;
+    uint32_t len = 0;
+};
+
+// An open-addressing hash table (linear probing, at most half full) from words to values of
+// type V (trivially copyable). The slots sit in one array and the words' bytes in one arena,
+// so a lookup reads one slot, most often in one cache line, and the word's bytes once its
+// hash matches; std::unordered_map follows a bucket to a node allocated apart, which costs a
+// cache miss or two per word once it holds a corpus' vocabulary. Words are never removed one
+// by one: clear() empties the table.
+template <class V> class BxWordTable
+{
+  public:
+    // The value of `word`, added (value-initialised) when missing.
+    V &operator[](std::string_view word)
+    {
+        if ((size_ + 1) * 2 > slots_.size())
+            grow();
+        uint64_t h = hash_of(word);
+        size_t mask = slots_.size() - 1;
+        for (size_t i = h & mask;; i = (i + 1) & mask) {
+            Slot &s = slots_[i];
+            if (s.hash == 0) {
+                s.key = keep(word); // first: it may throw
+                s.hash = h;
+                s.value = V();
+                size_++;
+                return s.value;
+            }
+            if (s.hash == h && same(s.key, word))
+                return s.value;
+        }
+    }
+
+    // The value of `word`, or null.
+    V *find(std::string_view word)
+    {
+        if (size_ == 0)
+            return nullptr;
+        uint64_t h = hash_of(word);
+        size_t mask = slots_.size() - 1;
+        for (size_t i = h & mask;; i = (i + 1) & mask) {
+            Slot &s = slots_[i];
+            if (s.hash == 0)
+                return nullptr;
+            if (s.hash == h && same(s.key, word))
+                return &s.value;
+        }
+    }
+
+    // Copies bytes into the arena (for values that refer to strings, such as stems).
+    BxWordRef keep(std::string_view bytes)
+    {
+        if (arena_.size() + bytes.size() > UINT32_MAX)
+            throw std::length_error("word table arena full");
+        BxWordRef r;
+        r.off = static_cast<uint32_t>(arena_.size());
+        r.len = static_cast<uint32_t>(bytes.size());
+        arena_.append(bytes.data(), bytes.size());
+        return r;
+    }
+
+    std::string_view view(BxWordRef r) const
+    {
+        return std::string_view(arena_.data() + r.off, r.len);
+    }
+
+    size_t size() const
+    {
+        return size_;
+    }
+
+    void clear()
+    {
+        slots_.clear();
+        arena_.clear();
+        size_ = 0;
+    }
+
+    void swap(BxWordTable &o)
+    {
+        slots_.swap(o.slots_);
+        arena_.swap(o.arena_);
+        std::swap(size_, o.size_);
+    }
+
+    // Calls fn(word, value) for each word, in no particular order.
+    template <class Fn> void for_each(Fn fn) const
+    {
+        for (const Slot &s : slots_)
+            if (s.hash != 0)
+                fn(view(s.key), s.value);
+    }
+
+    static uint64_t hash_of(std::string_view word)
+    {
+        // 0 marks an empty slot.
+        uint64_t h = std::hash<std::string_view>()(word);
+        return h ? h : 1;
+    }
+
+  private:
+    struct Slot {
+        uint64_t hash = 0;
+        BxWordRef key;
+        V value = V();
+    };
+
+    bool same(BxWordRef key, std::string_view word) const
+    {
+        return key.len == word.size() && memcmp(arena_.data() + key.off, word.data(), key.len) == 0;
+    }
+
+    // Doubles the slots (built aside: a failure leaves the table as it was).
+    void grow()
+    {
+        std::vector<Slot> bigger(slots_.empty() ? 1024 : slots_.size() * 2);
+        size_t mask = bigger.size() - 1;
+        for (const Slot &s : slots_) {
+            if (s.hash == 0)
+                continue;
+            size_t i = s.hash & mask;
+            while (bigger[i].hash != 0)
+                i = (i + 1) & mask;
+            bigger[i] = s;
+        }
+        slots_.swap(bigger);
+    }
+
+    std::vector<Slot> slots_;
+    std::string arena_;
+    size_t size_ = 0;
+};

@@ -1,0 +1,105 @@
+/* test_wordtable.cc - BxWordTable (shim/wordtable.h), the indexer's table of words: against
+ * std::unordered_map over many words, through growth, clearing, swaps and arena values. */
+#include "wordtable.h"
+
+#include <cstdio>
+#include <string>
+#include <unordered_map>
+
+static int failures;
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
+            failures++;                                                                            \
+        }                                                                                          \
+    } while (0)
+
+// Words of 0 to 40 bytes, with repeats, from a fixed generator.
+static std::string word(unsigned i)
+{
+    unsigned x = i * 2654435761u;
+    std::string w;
+    for (unsigned n = x % 41; n > 0; n--) {
+        w += static_cast<char>('a' + x % 26);
+        x = x * 1103515245u + 12345u;
+    }
+    return w;
+}
+
+static void counts_match_unordered_map()
+{
+    BxWordTable<unsigned> t;
+    std::unordered_map<std::string, unsigned> want;
+    for (unsigned i = 0; i < 200000; i++) {
+        std::string w = word(i % 70000);
+        t[w]++;
+        want[w]++;
+    }
+    CHECK(t.size() == want.size());
+    size_t seen = 0;
+    bool same = true;
+    t.for_each([&](std::string_view w, unsigned n) {
+        seen++;
+        auto it = want.find(std::string(w));
+        same = same && it != want.end() && it->second == n;
+    });
+    CHECK(seen == want.size());
+    CHECK(same);
+    for (const auto &kv : want) {
+        unsigned *n = t.find(kv.first);
+        CHECK(n && *n == kv.second);
+    }
+    CHECK(t.find("no such word, it is longer than forty-one bytes") == nullptr);
+    // The empty word is a word like any other.
+    CHECK(t.find("") != nullptr);
+    CHECK(*t.find("") == want[""]);
+}
+
+static void clear_and_swap()
+{
+    BxWordTable<unsigned> a, b;
+    CHECK(a.find("x") == nullptr);
+    a["x"] = 3;
+    a["y"] = 4;
+    b["z"] = 5;
+    a.swap(b);
+    CHECK(a.size() == 1 && a.find("z") && *a.find("z") == 5 && !a.find("x"));
+    CHECK(b.size() == 2 && *b.find("x") == 3 && *b.find("y") == 4);
+    b.clear();
+    CHECK(b.size() == 0 && !b.find("x"));
+    b["x"]++;
+    CHECK(b.size() == 1 && *b.find("x") == 1);
+}
+
+// The stem memo's use: values that are strings kept in the arena.
+static void arena_values()
+{
+    BxWordTable<BxWordRef> memo;
+    for (unsigned i = 0; i < 5000; i++) {
+        std::string w = "word" + std::to_string(i);
+        BxWordRef stem = memo.keep("stem" + std::to_string(i * 7));
+        memo[w] = stem;
+    }
+    bool same = true;
+    for (unsigned i = 0; i < 5000; i++) {
+        const BxWordRef *r = memo.find("word" + std::to_string(i));
+        same = same && r && memo.view(*r) == "stem" + std::to_string(i * 7);
+    }
+    CHECK(same);
+    CHECK(memo.size() == 5000);
+}
+
+int main()
+{
+    counts_match_unordered_map();
+    clear_and_swap();
+    arena_values();
+    if (failures) {
+        fprintf(stderr, "test_wordtable: %d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("test_wordtable: all checks passed\n");
+    return 0;
+}

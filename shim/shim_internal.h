@@ -3,6 +3,7 @@
 #define BYLINE_SHIM_INTERNAL_H
 
 #include "byline_xapian.h"
+#include "wordtable.h"
 
 #include <xapian.h>
 
@@ -13,8 +14,6 @@
 #include <utility>
 #include <memory>
 #include <unordered_map>
-
-#include "wordtable.h"
 #include <vector>
 
 // Turns the exception being handled into a status and a message that begins with `what`.

@@ -1,6 +1,7 @@
 /* wordtable.h - a hash table from words to small values for the lookups the indexer makes
  * for every word it reads (the spelling counts, the stem memo). */
-#pragma once
+#ifndef BYLINE_WORDTABLE_H
+#define BYLINE_WORDTABLE_H
 
 #include <cstdint>
 #include <cstring>
@@ -22,29 +23,29 @@ struct BxWordRef {
 // so a lookup reads one slot, most often in one cache line, and the word's bytes once its
 // hash matches; std::unordered_map follows a bucket to a node allocated apart, which costs a
 // cache miss or two per word once it holds a corpus' vocabulary. Words are never removed one
-// by one: clear() empties the table.
-template <class V> class BxWordTable
+// by one: clear() empties the table. Hash is a hash of std::string_view (a test gives a poor
+// one, to make long runs of taken slots).
+template <class V, class Hash = std::hash<std::string_view>> class BxWordTable
 {
   public:
-    // The value of `word`, added (value-initialised) when missing.
+    // The value of `word`, added (value-initialised) when missing. Only adding a word may
+    // allocate (and throw); the table is left as it was then.
     V &operator[](std::string_view word)
     {
-        if ((size_ + 1) * 2 > slots_.size())
-            grow();
         uint64_t h = hash_of(word);
-        size_t mask = slots_.size() - 1;
-        for (size_t i = h & mask;; i = (i + 1) & mask) {
-            Slot &s = slots_[i];
-            if (s.hash == 0) {
-                s.key = keep(word); // first: it may throw
-                s.hash = h;
-                s.value = V();
-                size_++;
-                return s.value;
-            }
-            if (s.hash == h && same(s.key, word))
+        if (!slots_.empty()) {
+            Slot &s = slots_[probe(h, word)];
+            if (s.hash != 0)
                 return s.value;
         }
+        if ((size_ + 1) * 2 > slots_.size())
+            grow();
+        Slot &s = slots_[probe(h, word)];
+        s.key = keep(word); // before the slot is taken: it may throw
+        s.hash = h;
+        s.value = V();
+        size_++;
+        return s.value;
     }
 
     // The value of `word`, or null.
@@ -52,15 +53,8 @@ template <class V> class BxWordTable
     {
         if (size_ == 0)
             return nullptr;
-        uint64_t h = hash_of(word);
-        size_t mask = slots_.size() - 1;
-        for (size_t i = h & mask;; i = (i + 1) & mask) {
-            Slot &s = slots_[i];
-            if (s.hash == 0)
-                return nullptr;
-            if (s.hash == h && same(s.key, word))
-                return &s.value;
-        }
+        Slot &s = slots_[probe(hash_of(word), word)];
+        return s.hash != 0 ? &s.value : nullptr;
     }
 
     // Copies bytes into the arena (for values that refer to strings, such as stems).
@@ -110,7 +104,7 @@ template <class V> class BxWordTable
     static uint64_t hash_of(std::string_view word)
     {
         // 0 marks an empty slot.
-        uint64_t h = std::hash<std::string_view>()(word);
+        uint64_t h = Hash()(word);
         return h ? h : 1;
     }
 
@@ -120,6 +114,17 @@ template <class V> class BxWordTable
         BxWordRef key;
         V value = V();
     };
+
+    // The slot holding `word` (hash h), or the empty slot where it would go. The table is
+    // never more than half full, so there is one.
+    size_t probe(uint64_t h, std::string_view word) const
+    {
+        size_t mask = slots_.size() - 1;
+        size_t i = h & mask;
+        while (slots_[i].hash != 0 && !(slots_[i].hash == h && same(slots_[i].key, word)))
+            i = (i + 1) & mask;
+        return i;
+    }
 
     bool same(BxWordRef key, std::string_view word) const
     {
@@ -146,3 +151,5 @@ template <class V> class BxWordTable
     std::string arena_;
     size_t size_ = 0;
 };
+
+#endif

@@ -392,7 +392,8 @@ extern "C" bx_status bx_writers_share_spellings(bx_writer *const *ws, size_t n)
         std::vector<BxWordTable<Xapian::termcount>> parts(n);
         for (size_t i = 0; i < n; i++)
             ws[i]->spelling.words.for_each([&](std::string_view word, Xapian::termcount c) {
-                parts[BxWordTable<Xapian::termcount>::hash_of(word) % n][word] += c;
+                // By the hash's high bits: its low bits place the word in its part's table.
+                parts[(BxWordTable<Xapian::termcount>::hash_of(word) >> 32) % n][word] += c;
             });
         for (size_t i = 0; i < n; i++)
             ws[i]->spelling.words.swap(parts[i]);

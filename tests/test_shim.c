@@ -329,6 +329,16 @@ static void test_write_and_search(void)
         CHECK_STR(snip, lead[k][1]);
         bx_free(snip);
     }
+    /* Quotes become entities, each run of white space one space; bytes that are not UTF-8
+     * and letters outside ASCII pass through as they are. */
+    snip = snippet_for(r, "shipped", NULL,
+                       "It's \"shipped\"\t\n  to Z\xc3\xbcrich \xff caf\xc3\xa9 shipped\xe2\x80\x94"
+                       "end",
+                       100);
+    CHECK_STR(snip, "It&#39;s &quot;<mark>shipped</mark>&quot; to Z\xc3\xbcrich \xff caf\xc3\xa9 "
+                    "<mark>shipped</mark>\xe2\x80\x94"
+                    "end");
+    bx_free(snip);
     /* Words a wildcard found are marked. */
     snip = snippet_for(r, "elect*", NULL, "Electricity and elections.", 100);
     CHECK_STR(snip, "<mark>Electricity</mark> and <mark>elections</mark>.");
@@ -755,6 +765,13 @@ static void facet_text(bx_reader *r, const bx_search_spec *spec, char *out, size
     int exact = 0;
     used += (size_t)snprintf(out, size, "total=%llu;",
                              (unsigned long long)bx_results_total(res, &exact));
+    /* The hits too: counting first must not change what the ranked search finds. */
+    for (size_t i = 0; i < bx_results_size(res) && used < size; i++) {
+        size_t len = 0;
+        const char *d = bx_results_data(res, i, &len);
+        used += (size_t)snprintf(out + used, size - used, "%.*s@%.6g;", (int)(len < 32 ? len : 32),
+                                 d ? d : "", bx_results_score(res, i));
+    }
     for (size_t f = 0; f < sizeof facets / sizeof facets[0] && used < size; f++) {
         const bx_counts *c = bx_results_facet(res, facets[f]);
         if (!c)
@@ -793,10 +810,16 @@ static void compare_facets(bx_reader *rc, bx_reader *rs)
         "-oil -bank",
         "(strike OR vote) AND NOT (report AND bank)",
         "title:oil OR tariff",
+        /* Phrases every match holds are counted first, and the ranked search runs over the
+         * counted matches without proving them again; the others are proved by both. */
+        "\"harbour tariff\" OR vote",
+        "+\"harbour tariff\" bank",
+        "\"harbour tariff\" -bank",
+        "oil AND (\"harbour tariff\" OR \"bank report\")",
     };
     const char *energy[] = { "energy" };
     const char *ap[] = { "AP" };
-    char a[4096], b[4096];
+    char a[8192], b[8192];
     for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++)
         for (int variant = 0; variant < 9; variant++) {
             bx_search_spec s;

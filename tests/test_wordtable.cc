@@ -1,5 +1,6 @@
 /* test_wordtable.cc - BxWordTable (shim/wordtable.h), the indexer's table of words: against
- * std::unordered_map over many words, through growth, clearing, swaps and arena values. */
+ * std::unordered_map over many words, with colliding hashes, through growth, clearing, swaps
+ * and arena values. */
 #include "wordtable.h"
 
 #include <cstdio>
@@ -12,6 +13,16 @@ static int failures;
     do {                                                                                           \
         if (!(cond)) {                                                                             \
             fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
+            failures++;                                                                            \
+        }                                                                                          \
+    } while (0)
+
+#define CHECK_EQ(got, want)                                                                        \
+    do {                                                                                           \
+        long long g_ = (long long)(got), w_ = (long long)(want);                                   \
+        if (g_ != w_) {                                                                            \
+            fprintf(stderr, "%s:%d: %s is %lld, expected %lld\n", __FILE__, __LINE__, #got, g_,    \
+                    w_);                                                                           \
             failures++;                                                                            \
         }                                                                                          \
     } while (0)
@@ -37,24 +48,55 @@ static void counts_match_unordered_map()
         t[w]++;
         want[w]++;
     }
-    CHECK(t.size() == want.size());
+    CHECK_EQ(t.size(), want.size());
     size_t seen = 0;
-    bool same = true;
     t.for_each([&](std::string_view w, unsigned n) {
         seen++;
         auto it = want.find(std::string(w));
-        same = same && it != want.end() && it->second == n;
+        if (it == want.end() || it->second != n) {
+            fprintf(stderr, "word '%.*s': %u in the table, %u expected\n", (int)w.size(), w.data(),
+                    n, it == want.end() ? 0 : it->second);
+            failures++;
+        }
     });
-    CHECK(seen == want.size());
-    CHECK(same);
+    CHECK_EQ(seen, want.size());
     for (const auto &kv : want) {
         unsigned *n = t.find(kv.first);
-        CHECK(n && *n == kv.second);
+        CHECK(n != nullptr);
+        if (n)
+            CHECK_EQ(*n, kv.second);
     }
     CHECK(t.find("no such word, it is longer than forty-one bytes") == nullptr);
     // The empty word is a word like any other.
     CHECK(t.find("") != nullptr);
     CHECK(*t.find("") == want[""]);
+}
+
+// A hash with three values (one of them 0, which the table takes for 1): every word shares
+// its hash with a third of the others, and the slots fill in long runs.
+struct PoorHash {
+    size_t operator()(std::string_view w) const
+    {
+        return w.size() % 3;
+    }
+};
+
+static void colliding_hashes()
+{
+    BxWordTable<unsigned, PoorHash> t;
+    for (unsigned i = 0; i < 3000; i++)
+        t["w" + std::to_string(i)] = i;
+    for (unsigned i = 0; i < 3000; i += 7)
+        t["w" + std::to_string(i)] += 1; // found again, not added
+    CHECK_EQ(t.size(), 3000);
+    for (unsigned i = 0; i < 3000; i++) {
+        unsigned *v = t.find("w" + std::to_string(i));
+        CHECK(v != nullptr);
+        if (v)
+            CHECK_EQ(*v, i + (i % 7 == 0));
+    }
+    CHECK(t.find("w3000") == nullptr);
+    CHECK(t.find("x1") == nullptr);
 }
 
 static void clear_and_swap()
@@ -94,6 +136,7 @@ static void arena_values()
 int main()
 {
     counts_match_unordered_map();
+    colliding_hashes();
     clear_and_swap();
     arena_values();
     if (failures) {

@@ -1,31 +1,12 @@
 /* test_wordtable.cc - BxWordTable (shim/wordtable.h), the indexer's table of words: against
  * std::unordered_map over many words, with colliding hashes, through growth, clearing, swaps
  * and arena values. */
+#include "testutil.h"
 #include "wordtable.h"
 
 #include <cstdio>
 #include <string>
 #include <unordered_map>
-
-static int failures;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK_EQ(got, want)                                                                        \
-    do {                                                                                           \
-        long long g_ = (long long)(got), w_ = (long long)(want);                                   \
-        if (g_ != w_) {                                                                            \
-            fprintf(stderr, "%s:%d: %s is %lld, expected %lld\n", __FILE__, __LINE__, #got, g_,    \
-                    w_);                                                                           \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 // Words of 0 to 40 bytes, with repeats, from a fixed generator.
 static std::string word(unsigned i)
@@ -48,7 +29,7 @@ static void counts_match_unordered_map()
         t[w]++;
         want[w]++;
     }
-    CHECK_EQ(t.size(), want.size());
+    CHECK_INT(t.size(), want.size());
     size_t seen = 0;
     t.for_each([&](std::string_view w, unsigned n) {
         seen++;
@@ -56,15 +37,15 @@ static void counts_match_unordered_map()
         if (it == want.end() || it->second != n) {
             fprintf(stderr, "word '%.*s': %u in the table, %u expected\n", (int)w.size(), w.data(),
                     n, it == want.end() ? 0 : it->second);
-            failures++;
+            test_failures++;
         }
     });
-    CHECK_EQ(seen, want.size());
+    CHECK_INT(seen, want.size());
     for (const auto &kv : want) {
         unsigned *n = t.find(kv.first);
         CHECK(n != nullptr);
         if (n)
-            CHECK_EQ(*n, kv.second);
+            CHECK_INT(*n, kv.second);
     }
     CHECK(t.find("no such word, it is longer than forty-one bytes") == nullptr);
     // The empty word is a word like any other.
@@ -88,12 +69,12 @@ static void colliding_hashes()
         t["w" + std::to_string(i)] = i;
     for (unsigned i = 0; i < 3000; i += 7)
         t["w" + std::to_string(i)] += 1; // found again, not added
-    CHECK_EQ(t.size(), 3000);
+    CHECK_INT(t.size(), 3000);
     for (unsigned i = 0; i < 3000; i++) {
         unsigned *v = t.find("w" + std::to_string(i));
         CHECK(v != nullptr);
         if (v)
-            CHECK_EQ(*v, i + (i % 7 == 0));
+            CHECK_INT(*v, i + (i % 7 == 0));
     }
     CHECK(t.find("w3000") == nullptr);
     CHECK(t.find("x1") == nullptr);
@@ -139,10 +120,5 @@ int main()
     colliding_hashes();
     clear_and_swap();
     arena_values();
-    if (failures) {
-        fprintf(stderr, "test_wordtable: %d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_wordtable: all checks passed\n");
-    return 0;
+    return test_report("test_wordtable");
 }

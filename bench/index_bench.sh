@@ -69,7 +69,7 @@ command -v xapian-compact >/dev/null 2>&1 || die "xapian-compact is missing: sud
 [[ -r "$INDEX_SCRIPT" && -r "$CONVERTER" ]] || die "missing $INDEX_SCRIPT or $CONVERTER"
 
 # Both indexers honour this: scriptindex flushes at Xapian's default (10000 documents),
-# byline-index commits every 1,000 articles (its --batch default), as each chooses.
+# byline-index commits every 1,000 articles, 2,000 from 50,000 on (its --batch default), as each chooses.
 unset XAPIAN_FLUSH_THRESHOLD
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/byline-index-bench.XXXXXX")
@@ -305,7 +305,7 @@ What each side does:
 - \`byline-index --quiet\` reads the uncompressed JSON Lines file (so neither side pays
   for gzip; the conversion for scriptindex took ${CONVERT_S} s and is not timed).
   Defaults: Snowball english from libstemmer with STEM_ALL (stemmed terms only),
-  positions, spelling data, a commit every 1,000 articles (its \`--batch\` default).
+  positions, spelling data, a commit every 1,000 articles, 2,000 from 50,000 on (its \`--batch\` default).
 - \`scriptindex\` reads a dump converted once from the same file
   (\`bench/jsonl2scriptindex.py\`) and indexes it with \`bench/reuters.index\`: id as
   unique \`Q\` term; title at weight 3 and under \`S\`; body with positions; spelling data

@@ -47,7 +47,8 @@ static const char usage_text[] =
     "      --delimiter C     CSV: the field separator (default ',', tab for .tsv)\n"
     "      --quote C         CSV: the quote character (default '\"')\n"
     "      --category-from-dir  folders: the first folder level is the category\n"
-    "  -b, --batch N         commit every N articles (default: 1000)\n"
+    "  -b, --batch N         commit every N articles (default: 1000, and 2000 once the\n"
+    "                        database being written holds 50,000 articles)\n"
     "  -j, --jobs N          writer threads when building a new index (default: the number\n"
     "                        of cores, at most 4); each writes a shard, and the shards are\n"
     "                        merged at the end. Adding to an existing index uses one writer.\n"
@@ -878,7 +879,10 @@ static int setup_run(run *r, opts *o, char *const *files, int n_files)
     wo.overwrite = o->overwrite && !rebuild;
     wo.no_spelling = o->no_spelling;
     wo.no_positions = o->no_positions;
-    wo.flush_every = (size_t)o->batch;
+    /* Without --batch: small batches while the database is small, larger ones once it is
+     * large (see BX_LARGE_INDEX). */
+    wo.flush_every = o->batch ? (size_t)o->batch : 1000;
+    wo.flush_every_large = o->batch ? 0 : 2000;
     int have = 0;
     char why[1024];
     int layout = ix_shards_detect(r->db, &have, why, sizeof why);
@@ -909,7 +913,6 @@ static int index_main(int argc, char **argv)
     opts o;
     memset(&o, 0, sizeof o);
     o.lang = "en";
-    o.batch = 1000;
     o.deletes = calloc((size_t)argc + 1, sizeof *o.deletes);
     if (!o.deletes) {
         msg("out of memory");

@@ -134,18 +134,25 @@ typedef struct bx_article {
 
 /* Writer options. Zero-initialise, then set what you need. */
 typedef struct bx_writer_options {
-    int create;         /* create the database when it does not exist */
-    int overwrite;      /* discard any existing database first */
-    int no_spelling;    /* do not record spelling data (faster indexing, no did-you-mean) */
-    int no_positions;   /* do not record word positions (no phrase search) */
-    size_t flush_every; /* commit after this many changes; 0 means only on bx_writer_commit */
-    int no_sync;        /* commits do not wait for the disk: for a database that is merged
-                         * into another (which is synced) and then thrown away */
-    int commit_alone;   /* commits wait for those of the process's other writers opened with
-                         * commit_alone: for writers in threads side by side, as Xapian 1.4
-                         * can abort the process when commits of several databases fail at
-                         * once (a full disk) */
+    int create;               /* create the database when it does not exist */
+    int overwrite;            /* discard any existing database first */
+    int no_spelling;          /* do not record spelling data (faster indexing, no did-you-mean) */
+    int no_positions;         /* do not record word positions (no phrase search) */
+    size_t flush_every;       /* commit after this many changes; 0 means only on bx_writer_commit */
+    int no_sync;              /* commits do not wait for the disk: for a database that is merged
+                               * into another (which is synced) and then thrown away */
+    int commit_alone;         /* commits wait for those of the process's other writers opened with
+                               * commit_alone: for writers in threads side by side, as Xapian 1.4
+                               * can abort the process when commits of several databases fail at
+                               * once (a full disk) */
+    size_t flush_every_large; /* when not 0: commit after this many changes instead, once the
+                               * database holds BX_LARGE_INDEX articles (a commit costs more in
+                               * a larger index, changes held in memory cost more in a larger
+                               * batch) */
 } bx_writer_options;
+
+/* The size from which writers commit every flush_every_large changes. */
+#define BX_LARGE_INDEX 50000
 
 /* Opens a database for writing at `path_z`, taking its lock. On success returns BX_OK and
  * sets *out to a writer closed with bx_writer_close. On failure returns the status, sets *out

@@ -370,6 +370,7 @@ struct bx_writer {
     bx_writer_options opts;
     size_t pending = 0;   // changes since the last commit
     size_t unspelled = 0; // articles whose words are counted but not yet in the table
+    bool large = false;   // the database held BX_LARGE_INDEX articles at the last commit
 };
 
 // One database of a reader's set: local, or remote (port != 0) through xapian-tcpsrv.

@@ -4,6 +4,7 @@
 #include "byline_common.h"
 
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -211,6 +212,7 @@ bx_status commit(bx_writer *w, bool all_spellings)
             add_spellings(w);
         commit_db(w);
         w->pending = 0;
+        w->large = w->db.get_doccount() >= BX_LARGE_INDEX;
         return BX_OK;
     } catch (...) {
         return bx_status_from_exception("cannot commit index", w->err);
@@ -221,7 +223,10 @@ bx_status after_change(bx_writer *w)
 {
     w->pending++;
     w->unspelled++;
-    if (!w->opts.flush_every || w->pending < w->opts.flush_every)
+    size_t every = w->opts.flush_every;
+    if (every && w->opts.flush_every_large && w->large)
+        every = w->opts.flush_every_large;
+    if (!every || w->pending < every)
         return BX_OK;
     return commit(w, false);
 }
@@ -253,7 +258,7 @@ extern "C" bx_status bx_writer_open(const char *path_z, const bx_writer_options 
         const char *threshold = getenv("XAPIAN_FLUSH_THRESHOLD");
         if (opts->flush_every && (!threshold || opts->commit_alone)) {
             char n[32];
-            snprintf(n, sizeof n, "%zu", opts->flush_every + 1);
+            snprintf(n, sizeof n, "%zu", std::max(opts->flush_every, opts->flush_every_large) + 1);
             if (!threshold || strcmp(threshold, n) != 0)
                 setenv("XAPIAN_FLUSH_THRESHOLD", n, 1);
         }
@@ -265,6 +270,7 @@ extern "C" bx_status bx_writer_open(const char *path_z, const bx_writer_options 
         w = new bx_writer;
         w->opts = *opts;
         w->db = Xapian::WritableDatabase(path_z, flags);
+        w->large = w->db.get_doccount() >= BX_LARGE_INDEX;
         if (!opts->no_spelling) {
             w->tg.set_stopper(&w->spelling);
             w->tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);

@@ -66,6 +66,9 @@ static const char usage_text[] =
     "      --strict          stop at the first bad record or warning\n"
     "      --no-spelling     do not record spelling data (faster; no did-you-mean)\n"
     "      --no-positions    do not record word positions (smaller; no phrase search)\n"
+    "      --no-pairs        a new index learns no common words: phrases of them are proved\n"
+    "                        from word positions alone (slower on a large index; indexing\n"
+    "                        a little faster)\n"
     "  -q, --quiet           no progress and no warnings, only errors and the summary\n"
     "  -h, --help            show this help\n"
     "  -V, --version         show the version\n"
@@ -561,7 +564,7 @@ typedef struct opts {
     long batch;
     long jobs;
     long shards;
-    int overwrite, strict, quiet, no_spelling, no_positions;
+    int overwrite, strict, quiet, no_spelling, no_positions, no_pairs;
     const char **deletes;
     int n_deletes;
     const char *delete_from;
@@ -576,6 +579,7 @@ static int parse_args(int argc, char **argv, opts *o, run *r)
         OPT_STRICT,
         OPT_NO_SPELLING,
         OPT_NO_POSITIONS,
+        OPT_NO_PAIRS,
         OPT_COLUMNS,
         OPT_DELIMITER,
         OPT_QUOTE,
@@ -600,6 +604,7 @@ static int parse_args(int argc, char **argv, opts *o, run *r)
         { "strict", no_argument, NULL, OPT_STRICT },
         { "no-spelling", no_argument, NULL, OPT_NO_SPELLING },
         { "no-positions", no_argument, NULL, OPT_NO_POSITIONS },
+        { "no-pairs", no_argument, NULL, OPT_NO_PAIRS },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -683,6 +688,9 @@ static int parse_args(int argc, char **argv, opts *o, run *r)
             break;
         case OPT_NO_POSITIONS:
             o->no_positions = 1;
+            break;
+        case OPT_NO_PAIRS:
+            o->no_pairs = 1;
             break;
         case 'q':
             o->quiet = 1;
@@ -879,6 +887,7 @@ static int setup_run(run *r, opts *o, char *const *files, int n_files)
     wo.overwrite = o->overwrite && !rebuild;
     wo.no_spelling = o->no_spelling;
     wo.no_positions = o->no_positions;
+    wo.no_pairs = o->no_pairs;
     /* Without --batch: small batches while the database is small, larger ones once it is
      * large (see BX_LARGE_INDEX). */
     wo.flush_every = o->batch ? (size_t)o->batch : 1000;

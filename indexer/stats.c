@@ -135,6 +135,7 @@ int ix_stats_main(int argc, char **argv)
         for (size_t i = 0; i < bx_reader_shard_count(r); i++)
             json_array_append_new(shards, json_string(bx_reader_shard_name(r, i)));
         json_object_set_new(o, "shards", shards);
+        json_object_set_new(o, "common_words", json_integer((json_int_t)bx_reader_common_words(r)));
         json_object_set_new(o, "languages", counts_json(langs));
         json_object_set_new(o, "categories", counts_json(cats));
         json_object_set_new(o, "sources", counts_json(sources));
@@ -158,6 +159,8 @@ int ix_stats_main(int argc, char **argv)
             printf("%-12s %s .. %s (%llu dated)\n", "dates", from, to, (unsigned long long)dated);
         else
             printf("%-12s none\n", "dates");
+        printf("%-12s %zu (phrases of two of them are found without word positions)\n",
+               "common words", bx_reader_common_words(r));
         print_counts("languages", langs);
         print_counts("categories", cats);
         print_counts("sources", sources);

@@ -149,6 +149,8 @@ typedef struct bx_writer_options {
                                * database holds BX_LARGE_INDEX articles (a commit costs more in
                                * a larger index, changes held in memory cost more in a larger
                                * batch) */
+    int no_pairs;             /* a new database learns no common words: phrases are proved from
+                               * positions only (a database that has the list keeps using it) */
 } bx_writer_options;
 
 /* The size from which writers commit every flush_every_large changes. */
@@ -323,6 +325,10 @@ size_t bx_reader_missing_count(const bx_reader *r);
 
 /* The number of articles. */
 uint64_t bx_reader_doccount(const bx_reader *r);
+
+/* The number of common words whose adjacent pairs every database searched indexes, so that a
+ * phrase of them is found without reading word positions (0: phrases read positions). */
+size_t bx_reader_common_words(const bx_reader *r);
 
 /* The revision of the database; 0 when several are open as one, or for a remote one. */
 uint64_t bx_reader_revision(const bx_reader *r);

@@ -400,3 +400,14 @@ extern "C" void bx_counts_free(bx_counts *c)
 {
     delete c;
 }
+
+const char *const BX_ENGLISH_STOPWORDS[] = {
+    "a",    "about", "after", "all",   "also", "an",    "and",   "any",   "are",   "as",   "at",
+    "be",   "been",  "but",   "by",    "can",  "could", "did",   "do",    "does",  "for",  "from",
+    "had",  "has",   "have",  "he",    "her",  "his",   "how",   "i",     "if",    "in",   "into",
+    "is",   "it",    "its",   "me",    "my",   "of",    "on",    "or",    "our",   "she",  "so",
+    "than", "that",  "the",   "their", "them", "then",  "there", "these", "they",  "this", "those",
+    "to",   "was",   "we",    "were",  "what", "when",  "where", "which", "while", "who",  "whom",
+    "why",  "will",  "with",  "would", "you",  "your"
+};
+const size_t BX_N_ENGLISH_STOPWORDS = sizeof BX_ENGLISH_STOPWORDS / sizeof BX_ENGLISH_STOPWORDS[0];

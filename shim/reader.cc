@@ -287,6 +287,34 @@ void combine(bx_reader *r)
     r->db = all;
 }
 
+// The common words of every open shard that holds articles (whose pair terms prove phrases in
+// all of them); none when one of those has no list, or its list cannot be read.
+void load_pairs(bx_reader *r)
+{
+    BxPairWords common;
+    bool first = true;
+    try {
+        for (const bx_shard &s : r->shards) {
+            if (!s.open || s.db.get_doccount() == 0)
+                continue;
+            BxPairWords mine;
+            if (!bx_pairs_parse(s.db.get_metadata(BX_PAIRS_KEY), mine)) {
+                common.clear();
+                break;
+            }
+            if (first)
+                common.swap(mine);
+            else
+                for (auto it = common.begin(); it != common.end();)
+                    it = mine.count(*it) ? std::next(it) : common.erase(it);
+            first = false;
+        }
+    } catch (const Xapian::Error &) {
+        common.clear(); // phrases are proved from positions, as without the lists
+    }
+    r->pairs.swap(common);
+}
+
 // Drops the connections to remote shards that failed since they were made, and connects to
 // those missing that may be tried. Returns whether the set of open shards changed.
 bool follow_health(bx_reader *r, const bx_shard **current)
@@ -383,6 +411,7 @@ bx_status open_reader(const char *const *paths_z, size_t n_paths, const bx_reade
         }
         open_missing(r, &current);
         combine(r);
+        load_pairs(r);
         bx_reader_update_stamp(r);
         *out = r;
         return BX_OK;
@@ -416,6 +445,7 @@ bx_status reopen_all(bx_reader *r)
     r->stubs.swap(fresh->stubs);
     r->seen = fresh->seen;
     r->stamp = fresh->stamp;
+    r->pairs.swap(fresh->pairs);
     delete fresh;
     bx_count_helper_release(r);
     return BX_OK;
@@ -492,6 +522,7 @@ extern "C" bx_status bx_reader_reopen(bx_reader *r, int *changed)
             moved = true;
         }
         if (moved) {
+            load_pairs(r);
             bx_reader_update_stamp(r);
             bx_count_helper_release(r);
         }
@@ -562,6 +593,11 @@ extern "C" uint64_t bx_reader_doccount(const bx_reader *r)
     } catch (...) {
         return 0;
     }
+}
+
+extern "C" size_t bx_reader_common_words(const bx_reader *r)
+{
+    return r ? r->pairs.size() : 0;
 }
 
 extern "C" uint64_t bx_reader_revision(const bx_reader *r)

@@ -373,21 +373,12 @@ std::string rewrite_wildcards(const std::string &text)
     return out;
 }
 
-// Words too common in English to say what a query is about; dropped from English queries
-// (kept inside phrases and with +), so that questions in full sentences rank on their content.
+// English stop words (bx_english_stopword) are dropped from English queries (kept inside
+// phrases and with +), so that questions in full sentences rank on their content.
 const Xapian::Stopper *english_stopper()
 {
-    static const char *const words[] = {
-        "a",     "about", "after", "all",  "also", "an",    "and",   "any",   "are",
-        "as",    "at",    "be",    "been", "but",  "by",    "can",   "could", "did",
-        "do",    "does",  "for",   "from", "had",  "has",   "have",  "he",    "her",
-        "his",   "how",   "i",     "if",   "in",   "into",  "is",    "it",    "its",
-        "me",    "my",    "of",    "on",   "or",   "our",   "she",   "so",    "than",
-        "that",  "the",   "their", "them", "then", "there", "these", "they",  "this",
-        "those", "to",    "was",   "we",   "were", "what",  "when",  "where", "which",
-        "while", "who",   "whom",  "why",  "will", "with",  "would", "you",   "your"
-    };
-    static const Xapian::SimpleStopper stopper(std::begin(words), std::end(words));
+    static const Xapian::SimpleStopper stopper(BX_ENGLISH_STOPWORDS,
+                                               BX_ENGLISH_STOPWORDS + BX_N_ENGLISH_STOPWORDS);
     return &stopper;
 }
 
@@ -1269,8 +1260,11 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     res->cache = r->opts.doc_cache;
     res->stamp = r->stamp;
     res->query = q;
+    // Phrases of common words are proved by their pair terms (pairs.cc): one query for the
+    // ranked search, which weighs the words as the phrase does, one for counting.
+    Xapian::Query counting = bx_use_pairs(q, r->pairs, true);
     Xapian::Enquire enq(r->db);
-    enq.set_query(with_filter(q, filters(s, 0)));
+    enq.set_query(with_filter(bx_use_pairs(q, r->pairs, false), filters(s, 0)));
     int sort = s->sort;
     if (empty && sort == BX_SORT_RELEVANCE)
         sort = BX_SORT_NEWEST;
@@ -1324,7 +1318,7 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     // The query a counting pass apart counts: the search's, with every filter.
     Xapian::Query counted_query;
     if (spies_apart)
-        counted_query = with_filter(q, filters(s, 0));
+        counted_query = with_filter(counting, filters(s, 0));
     // With a counting thread, the pass's chunks of docids are shared with this thread once the
     // ranked search is done.
     std::unique_ptr<SharedCount> shared;
@@ -1400,11 +1394,11 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
     // Disjunctive facets: a filtered field is counted without its own filter.
     for (unsigned f : all_facets)
         if ((s->facets & f) && facet_filtered(s, f))
-            count_facet(r, with_filter(q, filters(s, f)), f, days, res);
+            count_facet(r, with_filter(counting, filters(s, f)), f, days, res);
     // Days that span three days or fewer are counted again by the hour, for hourly buckets.
     if ((s->facets & BX_FACET_DATE) && s->date_unit == BX_DATES_AUTO &&
         narrow_days(res->facets[BX_FACET_DATE]))
-        count_facet(r, with_filter(q, filters(s, BX_FACET_DATE)), BX_FACET_DATE, false, res);
+        count_facet(r, with_filter(counting, filters(s, BX_FACET_DATE)), BX_FACET_DATE, false, res);
     if (near.empty())
         fill_hits(res, res->mset, 0, res->mset.size());
     else

@@ -14,6 +14,7 @@
 #include <utility>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 // Turns the exception being handled into a status and a message that begins with `what`.
@@ -361,6 +362,76 @@ class SpellingCounter : public Xapian::Stopper
     mutable BxWordTable<Xapian::termcount> words;
 };
 
+// Words too common in English to say what a text is about (common.cc): left out of English
+// queries, and out of the pairs of common words.
+extern const char *const BX_ENGLISH_STOPWORDS[];
+extern const size_t BX_N_ENGLISH_STOPWORDS;
+
+// pairs.cc: adjacent pairs of a database's common words, indexed as boolean terms so that a
+// phrase of them is proved without positions.
+
+// The metadata key of a database's list of common words (bx_pairs_serialise).
+extern const char BX_PAIRS_KEY[];
+
+// The common words of a database (or of every database a reader searches).
+using BxPairWords = std::unordered_set<std::string>;
+
+// The boolean term of the two words side by side.
+std::string bx_pair_term(const std::string &first, const std::string &second);
+
+// The list as stored under BX_PAIRS_KEY, and back. bx_pairs_parse returns false (and an empty
+// set) for a value it does not know.
+std::string bx_pairs_serialise(const std::vector<std::string> &words);
+bool bx_pairs_parse(const std::string &value, BxPairWords &out);
+
+// q with each exact phrase of common words rewritten to use their pair terms: for `counting`
+// (which documents match, weights unread) a two-word phrase becomes its pair term; for the
+// ranked search, the AND of its words filtered by the pair (the phrase's weights). Longer
+// phrases keep their proof from positions, over the documents with all their pairs.
+Xapian::Query bx_use_pairs(const Xapian::Query &q, const BxPairWords &common, bool counting);
+
+// The common words of the first documents written to a new database: their document
+// frequencies in a sample.
+class PairLearner
+{
+  public:
+    void add(const Xapian::Document &doc);
+    size_t docs() const
+    {
+        return docs_;
+    }
+    // The words in at least a tenth of the sample's documents, sorted.
+    std::vector<std::string> common() const;
+
+  private:
+    size_t docs_ = 0;
+    std::unordered_map<std::string, size_t> df_;
+};
+
+// Adds the pair terms of a database's common words to its documents.
+class PairIndexer
+{
+  public:
+    void set_words(const std::vector<std::string> &words);
+    bool empty() const
+    {
+        return words_.empty();
+    }
+    void add_pairs(Xapian::Document &doc);
+
+  private:
+    std::vector<std::string> words_;
+    BxWordTable<uint32_t> index_; // word -> its place in words_, plus one
+    std::vector<std::pair<Xapian::termpos, uint32_t>> at_;
+};
+
+// An article written while a new database learns its common words: held until they are known.
+struct BxHeldDoc {
+    std::string idterm;
+    Xapian::Document doc;
+    Xapian::docid docid; // as asked for; 0 for the next free one
+};
+
 struct bx_writer {
     Xapian::WritableDatabase db;
     Xapian::TermGenerator tg;
@@ -371,6 +442,14 @@ struct bx_writer {
     size_t pending = 0;   // changes since the last commit
     size_t unspelled = 0; // articles whose words are counted but not yet in the table
     bool large = false;   // the database held BX_LARGE_INDEX articles at the last commit
+    PairIndexer pairs;    // the database's common words, once known
+    // A new database's first articles, held until its common words are learnt from them (at
+    // the first commit, or once PAIR_SAMPLE are held): see pairs.cc.
+    bool learning = false;
+    PairLearner learner;
+    std::vector<BxHeldDoc> held;
+    std::unordered_map<std::string, size_t> held_at; // id term -> its place in held
+    Xapian::docid held_last = 0;                     // the docid the last held one will get
 };
 
 // One database of a reader's set: local, or remote (port != 0) through xapian-tcpsrv.
@@ -407,6 +486,9 @@ struct bx_reader {
     // The thread that counts facets beside the ranked search (opts.parallel_count), made when
     // first needed.
     std::shared_ptr<bx_count_helper> helper;
+    // The common words of every database searched (their pair terms prove phrases): what all
+    // the open shards that hold articles list. Set at each open and reopen.
+    BxPairWords pairs;
 };
 
 // Whether any of the reader's shards is remote (what runs there must be Xapian's own classes,

@@ -3,8 +3,8 @@
 
 #include "byline_common.h"
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -203,11 +203,58 @@ void commit_db(bx_writer *w)
     w->db.commit();
 }
 
+// A new database learns its common words from at most this many articles (fewer when the
+// first commit comes sooner).
+const size_t PAIR_SAMPLE = 2000;
+
+// Ends the learning of a new database's common words: decides them from the articles held,
+// stores the list with the database and writes the held articles, with their pairs.
+void settle(bx_writer *w)
+{
+    if (!w->learning || w->held.empty()) // a database still empty learns from its first articles
+        return;
+    w->learning = false;
+    std::vector<std::string> common = w->learner.common();
+    w->learner = PairLearner();
+    w->pairs.set_words(common);
+    w->db.set_metadata(BX_PAIRS_KEY, bx_pairs_serialise(common));
+    std::vector<BxHeldDoc> held;
+    held.swap(w->held);
+    w->held_at.clear();
+    for (BxHeldDoc &h : held) {
+        w->pairs.add_pairs(h.doc);
+        if (h.docid == 0)
+            w->db.replace_document(h.idterm, h.doc);
+        else
+            w->db.replace_document(h.docid, h.doc);
+    }
+}
+
+// Holds an article of a new database that is learning its common words.
+void hold(bx_writer *w, const std::string &idterm, const Xapian::Document &doc, Xapian::docid docid,
+          bool &existed)
+{
+    auto at = w->held_at.find(idterm);
+    existed = at != w->held_at.end();
+    if (existed) { // replaced where it is held: it keeps its place, and its docid
+        w->held[at->second].doc = doc;
+    } else {
+        Xapian::docid next = std::max(w->held_last, w->db.get_lastdocid()) + 1;
+        w->held.push_back(BxHeldDoc{ idterm, doc, docid });
+        w->held_at.emplace(idterm, w->held.size() - 1);
+        w->held_last = docid ? docid : next;
+    }
+    w->learner.add(doc);
+    if (w->held.size() >= PAIR_SAMPLE)
+        settle(w);
+}
+
 // Commits, with the counted spelling words always (`all_spellings`) or once enough have
 // gathered.
 bx_status commit(bx_writer *w, bool all_spellings)
 {
     try {
+        settle(w);
         if (all_spellings || w->unspelled >= SPELLING_EVERY)
             add_spellings(w);
         commit_db(w);
@@ -271,6 +318,14 @@ extern "C" bx_status bx_writer_open(const char *path_z, const bx_writer_options 
         w->opts = *opts;
         w->db = Xapian::WritableDatabase(path_z, flags);
         w->large = w->db.get_doccount() >= BX_LARGE_INDEX;
+        // Common words: the database's own list; a new one learns them (see pairs.cc).
+        std::string list = w->db.get_metadata(BX_PAIRS_KEY);
+        BxPairWords common;
+        if (!list.empty() && bx_pairs_parse(list, common))
+            w->pairs.set_words(std::vector<std::string>(common.begin(), common.end()));
+        else if (list.empty() && !opts->no_pairs && !opts->no_positions &&
+                 w->db.get_doccount() == 0)
+            w->learning = true;
         if (!opts->no_spelling) {
             w->tg.set_stopper(&w->spelling);
             w->tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
@@ -312,6 +367,20 @@ extern "C" bx_status bx_writer_put_at(bx_writer *w, const bx_article *a, uint64_
         }
         Xapian::Document doc = build_document(w, a);
         doc.add_boolean_term(idterm);
+        if (w->learning) {
+            if (docid != 0 && !w->held_at.count(idterm) &&
+                docid <= std::max(w->held_last, w->db.get_lastdocid())) {
+                w->err = "cannot index article '" + str(a->id, a->id_len) + "': document id " +
+                         std::to_string(docid) + " was used before";
+                return BX_ERR_INTERNAL;
+            }
+            bool existed = false;
+            hold(w, idterm, doc, static_cast<Xapian::docid>(docid), existed);
+            if (replaced)
+                *replaced = existed ? 1 : 0;
+            return after_change(w);
+        }
+        w->pairs.add_pairs(doc);
         bool existed = w->db.term_exists(idterm);
         if (!existed && docid != 0 && docid <= w->db.get_lastdocid()) {
             w->err = "cannot index article '" + str(a->id, a->id_len) + "': document id " +
@@ -341,6 +410,7 @@ extern "C" bx_status bx_writer_delete(bx_writer *w, const char *id, size_t id_le
         std::string idterm = "Q" + std::string(id, id_len);
         if (idterm.size() > BX_MAX_TERM || id_len == 0)
             return BX_OK;
+        settle(w); // a held article may be the one deleted
         bool found = w->db.term_exists(idterm);
         if (found)
             w->db.delete_document(idterm);
@@ -363,7 +433,7 @@ extern "C" bx_status bx_writer_commit(bx_writer *w)
 extern "C" uint64_t bx_writer_doccount(const bx_writer *w)
 {
     try {
-        return w ? w->db.get_doccount() : 0;
+        return w ? w->db.get_doccount() + w->held.size() : 0;
     } catch (...) {
         return 0;
     }
@@ -372,7 +442,7 @@ extern "C" uint64_t bx_writer_doccount(const bx_writer *w)
 extern "C" uint64_t bx_writer_lastdocid(const bx_writer *w)
 {
     try {
-        return w ? w->db.get_lastdocid() : 0;
+        return w ? std::max<uint64_t>(w->db.get_lastdocid(), w->held_last) : 0;
     } catch (...) {
         return 0;
     }
@@ -418,6 +488,7 @@ extern "C" bx_status bx_writer_close(bx_writer *w, char **err)
         return BX_OK;
     bx_status st = BX_OK;
     try {
+        settle(w);
         add_spellings(w);
         commit_db(w);
         w->db.close();
@@ -443,9 +514,36 @@ extern "C" bx_status bx_compact(const char *const *srcs_z, size_t n, const char 
     }
     try {
         Xapian::Database all;
-        for (size_t i = 0; i < n; i++)
-            all.add_database(Xapian::Database(srcs_z[i]));
+        // The merged database's common words are those every source with articles lists (the
+        // compactor would keep the first source's list).
+        bool listed = false, unlisted = false;
+        BxPairWords common;
+        for (size_t i = 0; i < n; i++) {
+            Xapian::Database src(srcs_z[i]);
+            all.add_database(src);
+            std::string value = src.get_metadata(BX_PAIRS_KEY);
+            BxPairWords mine;
+            if (!value.empty() && bx_pairs_parse(value, mine)) {
+                if (!listed)
+                    common = mine;
+                else
+                    for (auto it = common.begin(); it != common.end();)
+                        it = mine.count(*it) ? std::next(it) : common.erase(it);
+                listed = true;
+            } else if (src.get_doccount() > 0) {
+                unlisted = true;
+            }
+        }
         all.compact(dest_z, Xapian::DBCOMPACT_MULTIPASS);
+        if (listed) {
+            if (unlisted)
+                common.clear();
+            std::vector<std::string> words(common.begin(), common.end());
+            std::sort(words.begin(), words.end());
+            Xapian::WritableDatabase merged(dest_z, Xapian::DB_OPEN);
+            merged.set_metadata(BX_PAIRS_KEY, bx_pairs_serialise(words));
+            merged.commit();
+        }
         return BX_OK;
     } catch (...) {
         std::string msg;

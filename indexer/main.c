@@ -20,6 +20,8 @@
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_SKIPPED = 3 };
 
+_Static_assert(BX_BATCH == 1000 && BX_BATCH_LARGE == 2000 && BX_LARGE_INDEX == 50000,
+               "the help text of --batch gives these numbers");
 #define MAX_MESSAGES_PER_KIND 50 /* after this many, a kind of problem is only counted */
 
 static const char usage_text[] =
@@ -890,8 +892,8 @@ static int setup_run(run *r, opts *o, char *const *files, int n_files)
     wo.no_pairs = o->no_pairs;
     /* Without --batch: small batches while the database is small, larger ones once it is
      * large (see BX_LARGE_INDEX). */
-    wo.flush_every = o->batch ? (size_t)o->batch : 1000;
-    wo.flush_every_large = o->batch ? 0 : 2000;
+    wo.flush_every = o->batch ? (size_t)o->batch : BX_BATCH;
+    wo.flush_every_large = o->batch ? 0 : BX_BATCH_LARGE;
     int have = 0;
     char why[1024];
     int layout = ix_shards_detect(r->db, &have, why, sizeof why);

@@ -156,6 +156,11 @@ typedef struct bx_writer_options {
 /* The size from which writers commit every flush_every_large changes. */
 #define BX_LARGE_INDEX 50000
 
+/* byline-index's batches without --batch: commits every BX_BATCH articles, and every
+ * BX_BATCH_LARGE once the database being written holds BX_LARGE_INDEX. */
+#define BX_BATCH       1000
+#define BX_BATCH_LARGE 2000
+
 /* Opens a database for writing at `path_z`, taking its lock. On success returns BX_OK and
  * sets *out to a writer closed with bx_writer_close. On failure returns the status, sets *out
  * to NULL and *err to a malloc'd message (free with bx_free). */

@@ -5,9 +5,9 @@
 // lists: about 300 to 400 ns a document. For a phrase of two common words that is most of the
 // index ("heat wave" in a news corpus of a million articles: 470,000 documents, 139 ms), and
 // a faceted search must prove every match to count it. So each database has a list of its
-// common words, learnt from the first articles written to it (the words in at least a tenth
-// of them, English stop words aside), and each document gets a boolean term for every two of
-// those words that stand side by side in its text ("XP" + first + " " + second). A search
+// common words, learnt from its first articles (the words in at least a tenth of them, English
+// stop words aside; see settle in writer.cc), and each document gets a boolean term for every two
+// of those words that stand side by side in its text ("XP" + first + " " + second). A search
 // rewrites an exact phrase of two such words to its pair term: which documents hold it, with no
 // position read. A longer phrase is proved from positions only where its pairs of common words
 // all are. A phrase with a word off the list has at most the documents of that less common
@@ -34,13 +34,21 @@ const size_t MAX_WORDS = 1000;
 // Longer words are left off the list: a pair term must stay under Xapian's term limit.
 const size_t MAX_WORD = 60;
 
-// Whether a word is an English stop word. Pairs with one would be three quarters or more of
-// the pairs of common words (84 % on Reuters, 73 % on bench/gen_corpus.py's articles), and
-// phrases are seldom searched for by them.
+// Whether a word is an English stop word. Pairs with one would be most of the pairs of common
+// words (84 % on Reuters, 73 % on bench/gen_corpus.py's articles), and phrases are seldom
+// searched for by them. The index holds stems ("any" is "ani", "does" "doe"): both forms are
+// looked for.
 bool stopword(const std::string &w)
 {
-    static const std::unordered_set<std::string> words(
-        BX_ENGLISH_STOPWORDS, BX_ENGLISH_STOPWORDS + BX_N_ENGLISH_STOPWORDS);
+    static const std::unordered_set<std::string> words = [] {
+        std::unordered_set<std::string> set;
+        Xapian::Stem english = bx_snowball_stem("en");
+        for (size_t i = 0; i < BX_N_ENGLISH_STOPWORDS; i++) {
+            set.insert(BX_ENGLISH_STOPWORDS[i]);
+            set.insert(english(BX_ENGLISH_STOPWORDS[i]));
+        }
+        return set;
+    }();
     return words.count(w) != 0;
 }
 
@@ -94,10 +102,9 @@ Xapian::Query rewrite(const Xapian::Query &q, const BxPairWords &common, bool co
             // as the phrase does (the sum of their weights).
             if (counting)
                 return all;
-            return Xapian::Query(Xapian::Query::OP_FILTER,
-                                 Xapian::Query(Xapian::Query::OP_AND, Xapian::Query(words[0]),
-                                               Xapian::Query(words[1])),
-                                 all);
+            return Xapian::Query(
+                Xapian::Query::OP_FILTER,
+                Xapian::Query(Xapian::Query::OP_AND, q.get_subquery(0), q.get_subquery(1)), all);
         }
         // A longer phrase is still proved from positions, but only where its pairs of common
         // words all are.
@@ -110,10 +117,9 @@ Xapian::Query rewrite(const Xapian::Query &q, const BxPairWords &common, bool co
     case Xapian::Query::OP_XOR:
     case Xapian::Query::OP_AND_MAYBE:
     case Xapian::Query::OP_FILTER:
-    case Xapian::Query::OP_SYNONYM:
-    case Xapian::Query::OP_MAX:
         break;
-    default: // leaves, and operators with a parameter the 1.4 API does not give back
+    default: // leaves; operators with a parameter the 1.4 API does not give back; SYNONYM and
+             // MAX, whose weights depend on their parts' estimates, which a rewrite changes
         return q;
     }
     size_t n = q.get_num_subqueries();

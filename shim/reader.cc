@@ -309,8 +309,14 @@ void load_pairs(bx_reader *r)
                     it = mine.count(*it) ? std::next(it) : common.erase(it);
             first = false;
         }
+        // Without positions anywhere, Xapian takes a phrase for an AND; pairs would find
+        // nothing.
+        if (!common.empty() && !r->db.has_positions())
+            common.clear();
     } catch (const Xapian::Error &) {
-        common.clear(); // phrases are proved from positions, as without the lists
+        // Phrases are proved from positions, as without the lists, until the next reopen that
+        // finds the index changed.
+        common.clear();
     }
     r->pairs.swap(common);
 }

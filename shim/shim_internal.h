@@ -390,8 +390,8 @@ bool bx_pairs_parse(const std::string &value, BxPairWords &out);
 // phrases keep their proof from positions, over the documents with all their pairs.
 Xapian::Query bx_use_pairs(const Xapian::Query &q, const BxPairWords &common, bool counting);
 
-// The common words of the first documents written to a new database: their document
-// frequencies in a sample.
+// The common words of a sample of documents (the first ones of a database), from their
+// document frequencies.
 class PairLearner
 {
   public:
@@ -425,11 +425,12 @@ class PairIndexer
     std::vector<std::pair<Xapian::termpos, uint32_t>> at_;
 };
 
-// An article written while a new database learns its common words: held until they are known.
+// An article written while a database learns its common words: held until they are known.
 struct BxHeldDoc {
     std::string idterm;
     Xapian::Document doc;
-    Xapian::docid docid; // as asked for; 0 for the next free one
+    Xapian::docid docid; // as asked for; 0 for the next free one, or to keep the one it replaces
+    bool fresh;          // new to the database (not replacing an article in it)
 };
 
 struct bx_writer {
@@ -443,10 +444,9 @@ struct bx_writer {
     size_t unspelled = 0; // articles whose words are counted but not yet in the table
     bool large = false;   // the database held BX_LARGE_INDEX articles at the last commit
     PairIndexer pairs;    // the database's common words, once known
-    // A new database's first articles, held until its common words are learnt from them (at
-    // the first commit, or once PAIR_SAMPLE are held): see pairs.cc.
+    // A small database without a list learns its common words: its new articles are held
+    // until a commit (see settle in writer.cc).
     bool learning = false;
-    PairLearner learner;
     std::vector<BxHeldDoc> held;
     std::unordered_map<std::string, size_t> held_at; // id term -> its place in held
     Xapian::docid held_last = 0;                     // the docid the last held one will get

@@ -203,48 +203,94 @@ void commit_db(bx_writer *w)
     w->db.commit();
 }
 
-// A new database learns its common words from at most this many articles (fewer when the
-// first commit comes sooner).
+// A database learns its common words (pairs.cc) while it holds fewer than PAIR_SAMPLE articles
+// and has no list: its new articles are held in memory until a commit, or until PAIR_SAMPLE
+// are held. It decides once it has PAIR_MIN articles or more, from all of them; with fewer,
+// the held articles are written without pairs and it goes on learning (a first run of a few
+// articles, or a shard that got few, would otherwise fix a list of chance words for good).
 const size_t PAIR_SAMPLE = 2000;
+const size_t PAIR_MIN = 200;
 
-// Ends the learning of a new database's common words: decides them from the articles held,
-// stores the list with the database and writes the held articles, with their pairs.
-void settle(bx_writer *w)
+// Writes the held articles (with their pairs, when `pairs` is given). On failure the articles
+// not yet written stay held.
+void write_held(bx_writer *w, PairIndexer *pairs)
 {
-    if (!w->learning || w->held.empty()) // a database still empty learns from its first articles
-        return;
-    w->learning = false;
-    std::vector<std::string> common = w->learner.common();
-    w->learner = PairLearner();
-    w->pairs.set_words(common);
-    w->db.set_metadata(BX_PAIRS_KEY, bx_pairs_serialise(common));
-    std::vector<BxHeldDoc> held;
-    held.swap(w->held);
-    w->held_at.clear();
-    for (BxHeldDoc &h : held) {
-        w->pairs.add_pairs(h.doc);
-        if (h.docid == 0)
-            w->db.replace_document(h.idterm, h.doc);
-        else
-            w->db.replace_document(h.docid, h.doc);
+    size_t done = 0;
+    try {
+        for (; done < w->held.size(); done++) {
+            BxHeldDoc &h = w->held[done];
+            if (pairs)
+                pairs->add_pairs(h.doc);
+            if (h.docid == 0)
+                w->db.replace_document(h.idterm, h.doc);
+            else
+                w->db.replace_document(h.docid, h.doc);
+        }
+    } catch (...) {
+        w->held.erase(w->held.begin(), w->held.begin() + static_cast<std::ptrdiff_t>(done));
+        w->held_at.clear();
+        for (size_t i = 0; i < w->held.size(); i++)
+            w->held_at.emplace(w->held[i].idterm, i);
+        throw;
     }
+    w->held.clear();
+    w->held_at.clear();
 }
 
-// Holds an article of a new database that is learning its common words.
+// Ends a round of learning: with PAIR_MIN articles or more (those in the database and those
+// held), decides the common words from all of them, stores the list, adds the pairs of the
+// articles already in the database and writes the held ones with theirs; with fewer, writes
+// the held articles as they are and goes on learning.
+void settle(bx_writer *w)
+{
+    if (!w->learning || w->held.empty())
+        return;
+    if (w->db.get_doccount() + w->held.size() < PAIR_MIN) {
+        write_held(w, nullptr);
+        return;
+    }
+    PairLearner learner;
+    std::vector<Xapian::docid> before;
+    for (Xapian::PostingIterator p = w->db.postlist_begin(""); p != w->db.postlist_end(""); ++p) {
+        before.push_back(*p);
+        learner.add(w->db.get_document(*p));
+    }
+    for (const BxHeldDoc &h : w->held)
+        learner.add(h.doc);
+    std::vector<std::string> common = learner.common();
+    PairIndexer pairs;
+    pairs.set_words(common);
+    for (Xapian::docid did : before) {
+        Xapian::Document doc = w->db.get_document(did);
+        Xapian::termcount terms = doc.termlist_count();
+        pairs.add_pairs(doc);
+        if (doc.termlist_count() != terms)
+            w->db.replace_document(did, doc);
+    }
+    w->db.set_metadata(BX_PAIRS_KEY, bx_pairs_serialise(common));
+    write_held(w, &pairs);
+    w->pairs = std::move(pairs);
+    w->learning = false;
+}
+
+// Holds an article of a database that is learning its common words. Sets `existed` when it
+// replaces one, held or in the database.
 void hold(bx_writer *w, const std::string &idterm, const Xapian::Document &doc, Xapian::docid docid,
           bool &existed)
 {
     auto at = w->held_at.find(idterm);
-    existed = at != w->held_at.end();
-    if (existed) { // replaced where it is held: it keeps its place, and its docid
+    if (at != w->held_at.end()) { // replaced where it is held: it keeps its place, and its docid
+        existed = true;
         w->held[at->second].doc = doc;
     } else {
+        // An article in the database keeps its docid, as bx_writer_put_at says.
+        existed = w->db.term_exists(idterm);
         Xapian::docid next = std::max(w->held_last, w->db.get_lastdocid()) + 1;
-        w->held.push_back(BxHeldDoc{ idterm, doc, docid });
+        w->held.push_back(BxHeldDoc{ idterm, doc, existed ? 0 : docid, !existed });
         w->held_at.emplace(idterm, w->held.size() - 1);
-        w->held_last = docid ? docid : next;
+        if (!existed)
+            w->held_last = docid ? docid : next;
     }
-    w->learner.add(doc);
     if (w->held.size() >= PAIR_SAMPLE)
         settle(w);
 }
@@ -297,15 +343,19 @@ extern "C" bx_status bx_writer_open(const char *path_z, const bx_writer_options 
         opts = &defaults;
     bx_writer *w = nullptr;
     try {
-        // Xapian also commits on its own after a number of changes (10,000 by default): one
-        // more than ours, so that ours (which add the spelling words and may wait for other
-        // writers: commit_alone) come first.
+        // Xapian also commits on its own after a number of changes (10,000 by default): more
+        // than ours, so that ours (which add the spelling words and may wait for other
+        // writers: commit_alone) come first. The margin is for the end of learning common
+        // words (settle), which writes up to PAIR_SAMPLE held articles and adds pairs to as
+        // many already written, all before the commit that follows: one of Xapian's in the
+        // middle would commit part of a batch.
         // A commit_alone writer sets it even over the user's value, as a commit of Xapian's
         // own would not wait for the other writers.
         const char *threshold = getenv("XAPIAN_FLUSH_THRESHOLD");
         if (opts->flush_every && (!threshold || opts->commit_alone)) {
             char n[32];
-            snprintf(n, sizeof n, "%zu", std::max(opts->flush_every, opts->flush_every_large) + 1);
+            snprintf(n, sizeof n, "%zu",
+                     std::max(opts->flush_every, opts->flush_every_large) + 2 * PAIR_SAMPLE + 1);
             if (!threshold || strcmp(threshold, n) != 0)
                 setenv("XAPIAN_FLUSH_THRESHOLD", n, 1);
         }
@@ -318,14 +368,17 @@ extern "C" bx_status bx_writer_open(const char *path_z, const bx_writer_options 
         w->opts = *opts;
         w->db = Xapian::WritableDatabase(path_z, flags);
         w->large = w->db.get_doccount() >= BX_LARGE_INDEX;
-        // Common words: the database's own list; a new one learns them (see pairs.cc).
+        // Common words: the database's own list; a small one without a list learns them (see
+        // settle).
         std::string list = w->db.get_metadata(BX_PAIRS_KEY);
         BxPairWords common;
         if (!list.empty() && bx_pairs_parse(list, common))
             w->pairs.set_words(std::vector<std::string>(common.begin(), common.end()));
         else if (list.empty() && !opts->no_pairs && !opts->no_positions &&
-                 w->db.get_doccount() == 0)
+                 w->db.get_doccount() < PAIR_SAMPLE)
             w->learning = true;
+        else if (list.empty() && opts->no_pairs && w->db.get_doccount() == 0)
+            w->db.set_metadata(BX_PAIRS_KEY, bx_pairs_serialise({})); // for good
         if (!opts->no_spelling) {
             w->tg.set_stopper(&w->spelling);
             w->tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
@@ -368,7 +421,7 @@ extern "C" bx_status bx_writer_put_at(bx_writer *w, const bx_article *a, uint64_
         Xapian::Document doc = build_document(w, a);
         doc.add_boolean_term(idterm);
         if (w->learning) {
-            if (docid != 0 && !w->held_at.count(idterm) &&
+            if (docid != 0 && !w->held_at.count(idterm) && !w->db.term_exists(idterm) &&
                 docid <= std::max(w->held_last, w->db.get_lastdocid())) {
                 w->err = "cannot index article '" + str(a->id, a->id_len) + "': document id " +
                          std::to_string(docid) + " was used before";
@@ -410,7 +463,8 @@ extern "C" bx_status bx_writer_delete(bx_writer *w, const char *id, size_t id_le
         std::string idterm = "Q" + std::string(id, id_len);
         if (idterm.size() > BX_MAX_TERM || id_len == 0)
             return BX_OK;
-        settle(w); // a held article may be the one deleted
+        if (w->held_at.count(idterm))
+            settle(w); // written first, then deleted
         bool found = w->db.term_exists(idterm);
         if (found)
             w->db.delete_document(idterm);
@@ -433,7 +487,12 @@ extern "C" bx_status bx_writer_commit(bx_writer *w)
 extern "C" uint64_t bx_writer_doccount(const bx_writer *w)
 {
     try {
-        return w ? w->db.get_doccount() + w->held.size() : 0;
+        if (!w)
+            return 0;
+        uint64_t n = w->db.get_doccount();
+        for (const BxHeldDoc &h : w->held)
+            n += h.fresh;
+        return n;
     } catch (...) {
         return 0;
     }
@@ -521,6 +580,8 @@ extern "C" bx_status bx_compact(const char *const *srcs_z, size_t n, const char 
         for (size_t i = 0; i < n; i++) {
             Xapian::Database src(srcs_z[i]);
             all.add_database(src);
+            if (src.get_doccount() == 0) // as readers do: it has nothing to be wrong about
+                continue;
             std::string value = src.get_metadata(BX_PAIRS_KEY);
             BxPairWords mine;
             if (!value.empty() && bx_pairs_parse(value, mine)) {
@@ -530,7 +591,7 @@ extern "C" bx_status bx_compact(const char *const *srcs_z, size_t n, const char 
                     for (auto it = common.begin(); it != common.end();)
                         it = mine.count(*it) ? std::next(it) : common.erase(it);
                 listed = true;
-            } else if (src.get_doccount() > 0) {
+            } else {
                 unlisted = true;
             }
         }

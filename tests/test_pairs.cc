@@ -416,9 +416,9 @@ static void test_index()
         CHECK(bx_pairs_parse(db.get_metadata(BX_PAIRS_KEY), common));
         CHECK(common == BxPairWords({ "citi", "heat", "storm", "wave" }));
         CHECK(db.get_termfreq("XPheat wave") > 100);
-        CHECK(db.get_metadata(BX_PAIRS_KEY) != "");
         CHECK_INT(db.get_doccount(), 898);
-        CHECK_INT(Xapian::Database(without).get_metadata(BX_PAIRS_KEY).size(), 0);
+        /* --no-pairs: an empty list, so that later runs do not learn one. */
+        CHECK_STR(Xapian::Database(without).get_metadata(BX_PAIRS_KEY).c_str(), "pairs 1");
         /* Held articles got the docids they would have had. */
         Xapian::PostingIterator p = db.postlist_begin("Qa50");
         CHECK(p != db.postlist_end("Qa50") && *p == 51);
@@ -449,9 +449,32 @@ static void test_index()
     CHECK_INT(changed, 1);
     CHECK_INT(bx_reader_reopen(rn, &changed), BX_OK);
     CHECK_INT(bx_reader_common_words(rw), 4);
-    CHECK_INT(bx_reader_common_words(rn), 0); /* an index without a list never learns one */
+    CHECK_INT(bx_reader_common_words(rn), 0); /* --no-pairs holds for later runs */
     compare(rw, rn);
     check_pair_terms(with.c_str(), rn);
+    bx_reader_close(rw);
+    bx_reader_close(rn);
+
+    /* The searches do use the pairs: with one pair posting taken out, a two-word phrase
+     * counts one match less. */
+    {
+        Xapian::WritableDatabase db(with, Xapian::DB_OPEN);
+        Xapian::PostingIterator p = db.postlist_begin("XPheat wave");
+        CHECK(p != db.postlist_end("XPheat wave"));
+        Xapian::Document doc = db.get_document(*p);
+        doc.remove_term("XPheat wave");
+        db.replace_document(*p, doc);
+        db.commit();
+    }
+    rw = open_reader({ with.c_str() });
+    rn = open_reader({ without.c_str() });
+    for (const char *q : { "\"heat wave\"", "heat-wave", "\"heat wave\" OR nothing" }) {
+        std::string a = answer(rw, q, 0, false), b = answer(rn, q, 0, false);
+        unsigned long long ta = 0, tb = 0;
+        CHECK_INT(sscanf(a.c_str(), "total=%llu", &ta), 1);
+        CHECK_INT(sscanf(b.c_str(), "total=%llu", &tb), 1);
+        CHECK_INT(ta + 1, tb);
+    }
     bx_reader_close(rw);
     bx_reader_close(rn);
 
@@ -578,7 +601,79 @@ static void test_docids()
     CHECK(it != db.postlist_end("Qa3") && *it == 40);
     it = db.postlist_begin("Qa11");
     CHECK(it != db.postlist_end("Qa11") && *it == 101);
-    CHECK(db.get_metadata(BX_PAIRS_KEY).compare(0, 7, "pairs 1") == 0);
+    /* Too few articles to learn from: none yet, and the next run learns. */
+    CHECK_STR(db.get_metadata(BX_PAIRS_KEY).c_str(), "");
+}
+
+/* A first run of a few articles learns nothing; a later run learns from all of them and adds
+ * the pairs of those already written. Answers as an index without pairs. */
+static void test_late_learning()
+{
+    Corpus c = corpus(700, 4);
+    std::string with = path_of("late"), without = path_of("late-without");
+    for (int no_pairs = 0; no_pairs < 2; no_pairs++) {
+        const std::string &p = no_pairs ? without : with;
+        bx_writer_options o = {};
+        o.create = 1;
+        o.no_pairs = no_pairs;
+        o.flush_every = 40;
+        bx_writer *w = nullptr;
+        char *err = nullptr;
+        for (size_t from : { (size_t)0, (size_t)60, (size_t)130 }) { /* three runs */
+            CHECK_INT(bx_writer_open(p.c_str(), &o, &w, &err), BX_OK);
+            for (size_t i = from; i < (from == 130 ? 700 : from + (from ? 70 : 60)); i++) {
+                bx_article a = make(c, i);
+                CHECK_INT(bx_writer_put(w, &a, nullptr), BX_OK);
+                if (i == 150) { /* an article of the first run, replaced while held */
+                    bx_article again = make(c, 5);
+                    again.body = "heat wave storm city heat wave";
+                    again.body_len = strlen(again.body);
+                    int replaced = 0;
+                    CHECK_INT(bx_writer_put(w, &again, &replaced), BX_OK);
+                    CHECK_INT(replaced, 1);
+                    CHECK_INT(bx_writer_doccount(w), 151);
+                    CHECK_INT(bx_writer_lastdocid(w), 151);
+                }
+            }
+            CHECK_INT(bx_writer_close(w, &err), BX_OK);
+            if (!no_pairs && from < 130) /* 60, then 130 articles: under PAIR_MIN */
+                CHECK_STR(Xapian::Database(p).get_metadata(BX_PAIRS_KEY).c_str(), "");
+        }
+    }
+    Xapian::Database db(with);
+    CHECK_INT(db.get_doccount(), 700);
+    Xapian::PostingIterator first = db.postlist_begin("XPheat wave");
+    CHECK(first != db.postlist_end("XPheat wave") && *first < 60); /* the first run's too */
+    bx_reader *rw = open_reader({ with.c_str() });
+    bx_reader *rn = open_reader({ without.c_str() });
+    CHECK(bx_reader_common_words(rw) >= 3);
+    compare(rw, rn);
+    check_pair_terms(with.c_str(), rn);
+    bx_reader_close(rw);
+    bx_reader_close(rn);
+}
+
+/* An index with a list but no positions anywhere: Xapian takes a phrase for an AND there, and
+ * so do searches (no pairs used). */
+static void test_no_positions()
+{
+    std::string p = path_of("nopos");
+    {
+        Xapian::WritableDatabase db(p, Xapian::DB_CREATE_OR_OVERWRITE);
+        Xapian::Document doc;
+        doc.add_term("heat");
+        doc.add_term("wave");
+        doc.add_boolean_term("Qx");
+        doc.set_data("{\"id\":\"x\"}\n{}\n");
+        db.add_document(doc);
+        db.set_metadata(BX_PAIRS_KEY, bx_pairs_serialise({ "heat", "wave" }));
+        db.commit();
+    }
+    bx_reader *r = open_reader({ p.c_str() });
+    CHECK_INT(bx_reader_common_words(r), 0);
+    std::string a = answer(r, "\"heat wave\"", 4, false);
+    CHECK(a.compare(0, 8, "total=1 ") == 0);
+    bx_reader_close(r);
 }
 
 int main()
@@ -594,6 +689,8 @@ int main()
     test_index();
     test_several();
     test_docids();
+    test_late_learning();
+    test_no_positions();
     std::string rm = std::string(getenv("KEEP") ? "true '" : "rm -rf '") + dir + "'";
     if (system(rm.c_str()) != 0)
         fprintf(stderr, "could not remove %s\n", dir);

@@ -245,7 +245,10 @@ void settle(bx_writer *w)
 {
     if (!w->learning || w->held.empty())
         return;
-    if (w->db.get_doccount() + w->held.size() < PAIR_MIN) {
+    size_t articles = w->db.get_doccount();
+    for (const BxHeldDoc &h : w->held)
+        articles += h.fresh;
+    if (articles < PAIR_MIN) {
         write_held(w, nullptr);
         return;
     }
@@ -253,7 +256,11 @@ void settle(bx_writer *w)
     std::vector<Xapian::docid> before;
     for (Xapian::PostingIterator p = w->db.postlist_begin(""); p != w->db.postlist_end(""); ++p) {
         before.push_back(*p);
-        learner.add(w->db.get_document(*p));
+        Xapian::Document doc = w->db.get_document(*p);
+        Xapian::TermIterator id = doc.termlist_begin();
+        id.skip_to("Q");
+        if (id == doc.termlist_end() || !w->held_at.count(*id)) // not replaced by a held one
+            learner.add(doc);
     }
     for (const BxHeldDoc &h : w->held)
         learner.add(h.doc);
@@ -573,38 +580,45 @@ extern "C" bx_status bx_compact(const char *const *srcs_z, size_t n, const char 
     }
     try {
         Xapian::Database all;
-        // The merged database's common words are those every source with articles lists (the
-        // compactor would keep the first source's list).
-        bool listed = false, unlisted = false;
-        BxPairWords common;
+        std::vector<Xapian::Database> srcs;
         for (size_t i = 0; i < n; i++) {
-            Xapian::Database src(srcs_z[i]);
-            all.add_database(src);
-            if (src.get_doccount() == 0) // as readers do: it has nothing to be wrong about
-                continue;
-            std::string value = src.get_metadata(BX_PAIRS_KEY);
-            BxPairWords mine;
-            if (!value.empty() && bx_pairs_parse(value, mine)) {
-                if (!listed)
-                    common = mine;
-                else
-                    for (auto it = common.begin(); it != common.end();)
-                        it = mine.count(*it) ? std::next(it) : common.erase(it);
-                listed = true;
-            } else {
-                unlisted = true;
-            }
+            srcs.emplace_back(srcs_z[i]);
+            all.add_database(srcs.back());
         }
         all.compact(dest_z, Xapian::DBCOMPACT_MULTIPASS);
-        if (listed) {
-            if (unlisted)
-                common.clear();
+        // The merged database's common words are those that every source with articles lists
+        // (all sources, when none has articles). When one of them has no list, the merged one
+        // has none either: it learns on a later run while it is small. Always written, as the
+        // compactor copies the first source's list, articles or not.
+        bool any_articles = false;
+        for (const Xapian::Database &src : srcs)
+            any_articles = any_articles || src.get_doccount() > 0;
+        bool listed = true, first = true;
+        BxPairWords common;
+        for (const Xapian::Database &src : srcs) {
+            if (any_articles && src.get_doccount() == 0)
+                continue; // as readers do: it has nothing to be wrong about
+            BxPairWords mine;
+            if (!bx_pairs_parse(src.get_metadata(BX_PAIRS_KEY), mine)) {
+                listed = false;
+                break;
+            }
+            if (first)
+                common.swap(mine);
+            else
+                for (auto it = common.begin(); it != common.end();)
+                    it = mine.count(*it) ? std::next(it) : common.erase(it);
+            first = false;
+        }
+        std::string value;
+        if (listed && !first) {
             std::vector<std::string> words(common.begin(), common.end());
             std::sort(words.begin(), words.end());
-            Xapian::WritableDatabase merged(dest_z, Xapian::DB_OPEN);
-            merged.set_metadata(BX_PAIRS_KEY, bx_pairs_serialise(words));
-            merged.commit();
+            value = bx_pairs_serialise(words);
         }
+        Xapian::WritableDatabase merged(dest_z, Xapian::DB_OPEN);
+        merged.set_metadata(BX_PAIRS_KEY, value); // empty: no list
+        merged.commit();
         return BX_OK;
     } catch (...) {
         std::string msg;

@@ -399,6 +399,30 @@ static void check_pair_terms(const char *with, bx_reader *without)
     CHECK(seen >= 9); /* every two of heat, wave, storm, citi */
 }
 
+/* Every pair term of a database holds exactly the documents where Xapian's own phrase search
+ * (positions) finds its two words, and the database lists both words. */
+static void check_consistent(const std::string &path)
+{
+    Xapian::Database db(path);
+    BxPairWords common;
+    CHECK(bx_pairs_parse(db.get_metadata(BX_PAIRS_KEY), common));
+    size_t pairs = 0;
+    for (const std::string &a : common)
+        for (const std::string &b : common) {
+            std::string term = bx_pair_term(a, b);
+            std::vector<std::string> words = { a, b };
+            Xapian::Enquire e(db);
+            e.set_query(Xapian::Query(Xapian::Query::OP_PHRASE, words.begin(), words.end()));
+            Xapian::MSet m = e.get_mset(0, 0, db.get_doccount());
+            if (m.get_matches_lower_bound() != db.get_termfreq(term))
+                fprintf(stderr, "%s: %s in %u documents, the phrase in %u\n", path.c_str(),
+                        term.c_str(), db.get_termfreq(term), m.get_matches_lower_bound());
+            CHECK_INT(db.get_termfreq(term), m.get_matches_lower_bound());
+            pairs += db.get_termfreq(term) > 0;
+        }
+    CHECK(pairs > 0);
+}
+
 static std::string path_of(const char *name)
 {
     return std::string(dir) + "/" + name;
@@ -552,19 +576,50 @@ static void test_several()
     bx_free(err);
     bx_reader *rm = open_reader({ merged.c_str() });
     CHECK_INT(bx_reader_common_words(rm), 3);
+    check_consistent(merged);
     for (const char *q : phrases) {
         for (int v = 0; v < 6; v++)
             CHECK(same(answer(rm, q, v, false), answer(rp, q, v, false), v));
     }
     bx_reader_close(rm);
 
-    /* Merged with a database that has articles but no list: no pairs used at all. */
+    /* Merged with a database built with --no-pairs (an empty list): none, for good. */
     std::string merged2 = path_of("merged2");
     const char *srcs2[] = { a.c_str(), plain.c_str() };
     CHECK_INT(bx_compact(srcs2, 2, merged2.c_str(), &err), BX_OK);
     rm = open_reader({ merged2.c_str() });
     CHECK_INT(bx_reader_common_words(rm), 0);
     bx_reader_close(rm);
+    CHECK_STR(Xapian::Database(merged2).get_metadata(BX_PAIRS_KEY).c_str(), "pairs 1");
+
+    /* Merged with a database too small to have learnt (no list yet): no list, and the merged
+     * index, small, learns on its next run, adding the pairs of all its articles. */
+    std::string small = path_of("small"), merged3 = path_of("merged3");
+    {
+        Corpus few = corpus(900, 5);
+        bx_writer_options so = {};
+        so.create = 1;
+        CHECK_INT(bx_writer_open(small.c_str(), &so, &w, &err), BX_OK);
+        for (size_t i = 800; i < 850; i++) { /* ids a800..a849: new to part a */
+            bx_article x = make(few, i);
+            CHECK_INT(bx_writer_put(w, &x, nullptr), BX_OK);
+        }
+        CHECK_INT(bx_writer_close(w, &err), BX_OK);
+        CHECK_STR(Xapian::Database(small).get_metadata(BX_PAIRS_KEY).c_str(), "");
+        const char *srcs3[] = { a.c_str(), small.c_str() };
+        CHECK_INT(bx_compact(srcs3, 2, merged3.c_str(), &err), BX_OK);
+        CHECK_STR(Xapian::Database(merged3).get_metadata(BX_PAIRS_KEY).c_str(), "");
+        CHECK_INT(bx_writer_open(merged3.c_str(), &so, &w, &err), BX_OK);
+        for (size_t i = 850; i < 860; i++) {
+            bx_article x = make(few, i);
+            CHECK_INT(bx_writer_put(w, &x, nullptr), BX_OK);
+        }
+        CHECK_INT(bx_writer_close(w, &err), BX_OK);
+    }
+    rm = open_reader({ merged3.c_str() });
+    CHECK(bx_reader_common_words(rm) >= 3);
+    bx_reader_close(rm);
+    check_consistent(merged3);
     bx_reader_close(two);
     bx_reader_close(rp);
 }
@@ -647,6 +702,7 @@ static void test_late_learning()
     bx_reader *rw = open_reader({ with.c_str() });
     bx_reader *rn = open_reader({ without.c_str() });
     CHECK(bx_reader_common_words(rw) >= 3);
+    check_consistent(with);
     compare(rw, rn);
     check_pair_terms(with.c_str(), rn);
     bx_reader_close(rw);

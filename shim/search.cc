@@ -373,7 +373,7 @@ std::string rewrite_wildcards(const std::string &text)
     return out;
 }
 
-// English stop words (bx_english_stopword) are dropped from English queries (kept inside
+// English stop words (BX_ENGLISH_STOPWORDS) are dropped from English queries (kept inside
 // phrases and with +), so that questions in full sentences rank on their content.
 const Xapian::Stopper *english_stopper()
 {

@@ -159,8 +159,10 @@ int ix_stats_main(int argc, char **argv)
             printf("%-12s %s .. %s (%llu dated)\n", "dates", from, to, (unsigned long long)dated);
         else
             printf("%-12s none\n", "dates");
-        printf("%-12s %zu (phrases of two of them are found without word positions)\n",
-               "common words", bx_reader_common_words(r));
+        size_t common = bx_reader_common_words(r);
+        printf("%-12s %zu (%s)\n", "common words", common,
+               common ? "phrases of two of them are found without word positions"
+                      : "none learnt: phrases are found from word positions");
         print_counts("languages", langs);
         print_counts("categories", cats);
         print_counts("sources", sources);

@@ -247,6 +247,31 @@ void PairIndexer::add_pairs(Xapian::Document &doc)
     }
 }
 
+bool bx_shared_common_words(const std::vector<Xapian::Database> &dbs, BxPairWords &out)
+{
+    out.clear();
+    bool any_articles = false;
+    for (const Xapian::Database &db : dbs)
+        any_articles = any_articles || db.get_doccount() > 0;
+    bool first = true;
+    for (const Xapian::Database &db : dbs) {
+        if (any_articles && db.get_doccount() == 0)
+            continue; // it has no article to be wrong about
+        BxPairWords mine;
+        if (!bx_pairs_parse(db.get_metadata(BX_PAIRS_KEY), mine)) {
+            out.clear();
+            return false;
+        }
+        if (first)
+            out.swap(mine);
+        else
+            for (auto it = out.begin(); it != out.end();)
+                it = mine.count(*it) ? std::next(it) : out.erase(it);
+        first = false;
+    }
+    return !first;
+}
+
 Xapian::Query bx_use_pairs(const Xapian::Query &q, const BxPairWords &common, bool counting)
 {
     if (common.empty())

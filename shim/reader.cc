@@ -292,23 +292,12 @@ void combine(bx_reader *r)
 void load_pairs(bx_reader *r)
 {
     BxPairWords common;
-    bool first = true;
     try {
-        for (const bx_shard &s : r->shards) {
-            if (!s.open || s.db.get_doccount() == 0)
-                continue;
-            BxPairWords mine;
-            if (!bx_pairs_parse(s.db.get_metadata(BX_PAIRS_KEY), mine)) {
-                common.clear();
-                break;
-            }
-            if (first)
-                common.swap(mine);
-            else
-                for (auto it = common.begin(); it != common.end();)
-                    it = mine.count(*it) ? std::next(it) : common.erase(it);
-            first = false;
-        }
+        std::vector<Xapian::Database> open;
+        for (const bx_shard &s : r->shards)
+            if (s.open)
+                open.push_back(s.db);
+        bx_shared_common_words(open, common);
         // Without positions anywhere, Xapian takes a phrase for an AND; pairs would find
         // nothing.
         if (!common.empty() && !r->db.has_positions())

@@ -384,6 +384,11 @@ std::string bx_pair_term(const std::string &first, const std::string &second);
 std::string bx_pairs_serialise(const std::vector<std::string> &words);
 bool bx_pairs_parse(const std::string &value, BxPairWords &out);
 
+// The common words that every one of `dbs` holding articles lists (all of them, when none holds
+// any): what searching them as one, or merging them, may use. False (and none) when one of
+// those has no list, or `dbs` is empty.
+bool bx_shared_common_words(const std::vector<Xapian::Database> &dbs, BxPairWords &out);
+
 // q with each exact phrase of common words rewritten to use their pair terms: for `counting`
 // (which documents match, weights unread) a two-word phrase becomes its pair term; for the
 // ranked search, the AND of its words filtered by the pair (the phrase's weights). Longer

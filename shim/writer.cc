@@ -586,32 +586,13 @@ extern "C" bx_status bx_compact(const char *const *srcs_z, size_t n, const char 
             all.add_database(srcs.back());
         }
         all.compact(dest_z, Xapian::DBCOMPACT_MULTIPASS);
-        // The merged database's common words are those that every source with articles lists
-        // (all sources, when none has articles). When one of them has no list, the merged one
-        // has none either: it learns on a later run while it is small. Always written, as the
-        // compactor copies the first source's list, articles or not.
-        bool any_articles = false;
-        for (const Xapian::Database &src : srcs)
-            any_articles = any_articles || src.get_doccount() > 0;
-        bool listed = true, first = true;
+        // The merged database's common words are those the sources share. When one of them has
+        // no list, the merged one has none either: it learns on a later run while it is small.
+        // Always written, as the compactor copies the first source's list, articles or not.
         BxPairWords common;
-        for (const Xapian::Database &src : srcs) {
-            if (any_articles && src.get_doccount() == 0)
-                continue; // as readers do: it has nothing to be wrong about
-            BxPairWords mine;
-            if (!bx_pairs_parse(src.get_metadata(BX_PAIRS_KEY), mine)) {
-                listed = false;
-                break;
-            }
-            if (first)
-                common.swap(mine);
-            else
-                for (auto it = common.begin(); it != common.end();)
-                    it = mine.count(*it) ? std::next(it) : common.erase(it);
-            first = false;
-        }
+        bool listed = bx_shared_common_words(srcs, common);
         std::string value;
-        if (listed && !first) {
+        if (listed) {
             std::vector<std::string> words(common.begin(), common.end());
             std::sort(words.begin(), words.end());
             value = bx_pairs_serialise(words);

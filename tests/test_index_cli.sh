@@ -191,4 +191,26 @@ run_index stats --db "$SCRATCH/nothing-here"
 assert_eq "$RC" 1 "stats on a missing index"
 assert_contains "$ERR" "cannot open index" "stats message for a missing index"
 
+# The default batch grows with the index: a commit every 1,000 articles until the database
+# holds 50,000, then every 2,000 (BX_BATCH, BX_BATCH_LARGE, BX_LARGE_INDEX); an explicit
+# --batch keeps its size. Xapian's revision number counts the commits: over 56,000 articles
+# the default makes three fewer (at 52,000, 54,000 and 56,000 instead of six from 51,000).
+awk 'BEGIN { for (i = 1; i <= 56000; i++)
+                 printf "{\"id\":\"n%d\",\"title\":\"note %s\"}\n", i, substr("abcdefgh", i % 8 + 1, 1) }' \
+    >"$SCRATCH/many.jsonl"
+revision() {
+    xapian-delve "$1" | awk -F' = ' '$1 == "revision" { print $2 }'
+}
+run_index --db "$SCRATCH/grow.db" --jobs 1 --quiet "$SCRATCH/many.jsonl"
+assert_eq "$RC" 0 "exit status indexing 56,000 articles"
+run_index --db "$SCRATCH/fixed.db" --jobs 1 --quiet --batch 1000 "$SCRATCH/many.jsonl"
+assert_eq "$RC" 0 "exit status indexing 56,000 articles with --batch 1000"
+assert_eq "$(doc_count "$SCRATCH/grow.db")" 56000 "articles with the default batch"
+GROW_REV=$(revision "$SCRATCH/grow.db")
+FIXED_REV=$(revision "$SCRATCH/fixed.db")
+assert_eq "$((FIXED_REV - GROW_REV))" 3 \
+    "commits saved by the larger batch (revisions $FIXED_REV with --batch 1000, $GROW_REV by default)"
+[ "$FIXED_REV" -ge 56 ] || fail "--batch 1000 over 56,000 articles made $FIXED_REV commits, expected 56 or more"
+rm -rf "$SCRATCH/grow.db" "$SCRATCH/fixed.db" "$SCRATCH/many.jsonl"
+
 finish

@@ -187,7 +187,12 @@ static void feed_lines(csv_state *st, struct csv_parser *p, const char *chunk, s
         if (nl)
             st->line++;
         if (csv_parse(p, chunk + pos, end - pos, on_field, on_row, st) != end - pos) {
-            bad_quotes(st, csv_strerror(csv_error(p)));
+            int e = csv_error(p);
+            /* libcsv's own words for a parse error speak of its strict mode, which Byline
+             * turns on to catch bad quoting whether or not --strict was given. */
+            bad_quotes(st, e == CSV_EPARSE ? "a quote inside a field that does not start with one, "
+                                             "or text after a closing quote"
+                                           : csv_strerror(e));
             return;
         }
         pos = end;

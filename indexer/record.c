@@ -399,7 +399,11 @@ json_t *ix_parse_record(const char *line, size_t len, ix_diag *d)
             set_skip(d, IX_SKIP_TOO_LONG, "out of memory reading record");
             return NULL;
         }
-        set_warn(d, IX_WARN_UTF8, "invalid UTF-8 at byte %zu; text read as Windows-1252", bad + 1);
+        if (line[bad] == '\0')
+            set_warn(d, IX_WARN_UTF8, "a NUL byte at byte %zu, read as a space", bad + 1);
+        else
+            set_warn(d, IX_WARN_UTF8, "invalid UTF-8 at byte %zu; text read as Windows-1252",
+                     bad + 1);
         line = fixed;
         len = fixed_len;
     }

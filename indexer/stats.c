@@ -96,6 +96,13 @@ int ix_stats_main(int argc, char **argv)
             return 2;
         }
     }
+    if (optind < argc) {
+        fprintf(stderr,
+                "byline-index: stats takes no other arguments, got '%s'\n"
+                "Try 'byline-index stats --help'.\n",
+                argv[optind]);
+        return 2;
+    }
     if (!db || !*db) {
         fputs("byline-index: no index given: use --db PATH or set BYLINE_DB\n", stderr);
         return 2;

@@ -283,9 +283,16 @@ static int parse_one(bq_request *req, const char *k, const char *v, unsigned *pa
         }
         return add_to_list(&req->lang, code ? code : v, k, err);
     } else if (strcmp(k, "qlang") == 0) {
+        /* As for lang: a language Byline stems, or the tag of one it does not ("pl"), in which
+         * q is not stemmed. */
         req->qlang = bx_lang_resolve_z(v);
+        if (!req->qlang && *v && bl_lang_tag_ok(v))
+            req->qlang = v;
         if (!req->qlang) {
-            bq_error_set(err, 400, "invalid_parameter", "qlang", "unknown language '%.40s'", v);
+            bq_error_set(err, 400, "invalid_parameter", "qlang",
+                         "unknown language '%.40s' (a language name, or a code such as 'en' "
+                         "or 'pt-BR')",
+                         v);
             return -1;
         }
     } else if (strcmp(k, "from") == 0) {

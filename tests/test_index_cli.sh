@@ -190,6 +190,9 @@ assert_contains "$OUT" "byline-index " "--version"
 run_index stats --db "$SCRATCH/nothing-here"
 assert_eq "$RC" 1 "stats on a missing index"
 assert_contains "$ERR" "cannot open index" "stats message for a missing index"
+run_index stats --db "$DB" extra
+assert_eq "$RC" 2 "stats with an argument it does not take"
+assert_contains "$ERR" "stats takes no other arguments, got 'extra'" "message for stats' extra argument"
 
 # The default batch grows with the index: a commit every 1,000 articles until the database
 # holds 50,000, then every 2,000 (BX_BATCH, BX_BATCH_LARGE, BX_LARGE_INDEX); an explicit

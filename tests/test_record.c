@@ -111,6 +111,14 @@ static void test_bad_records(void)
     CHECK_INT(conv("{\"id\":\"x\",\"title\":\"caf\xe9\"}", &rec, &d), 0);
     CHECK(d.warned & (1u << IX_WARN_UTF8));
     CHECK_STR(rec.art.title, "caf\xc3\xa9");
+    CHECK_CONTAINS(d.warn_msg[IX_WARN_UTF8], "invalid UTF-8 at byte 23; text read as Windows-1252");
+    ix_record_release(&rec);
+    /* A raw NUL byte (JSON wants \u0000, which is refused) is read as a space, and said so. */
+    static const char nul[] = "{\"id\":\"x\",\"title\":\"a\0b\"}";
+    CHECK_INT(ix_record_from_json(&cv, nul, sizeof nul - 1, &rec, &d), 0);
+    CHECK(d.warned & (1u << IX_WARN_UTF8));
+    CHECK_CONTAINS(d.warn_msg[IX_WARN_UTF8], "a NUL byte at byte 21, read as a space");
+    CHECK_STR(rec.art.title, "a b");
     ix_record_release(&rec);
     CHECK_INT(conv("{\"id\":\"x\",\"lang\":\"tlh\"}", &rec, &d), 0);
     CHECK(d.warned & (1u << IX_WARN_LANG));

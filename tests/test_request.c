@@ -96,6 +96,16 @@ static void test_valid(void)
     add("offset", "10000");
     add("limit", "100");
     CHECK_INT(bq_request_parse(&req, &params, &err), 0);
+
+    /* qlang: a language Byline stems, by name or code, or the tag of one it does not. */
+    reset();
+    add("qlang", "German");
+    CHECK_INT(bq_request_parse(&req, &params, &err), 0);
+    CHECK_STR(req.qlang, "de");
+    reset();
+    add("qlang", "pl");
+    CHECK_INT(bq_request_parse(&req, &params, &err), 0);
+    CHECK_STR(req.qlang, "pl");
 }
 
 static void test_invalid(void)
@@ -134,6 +144,12 @@ static void test_invalid(void)
     reset();
     add("lang", "klingon");
     expect_error("lang", "unknown language", __LINE__);
+    reset();
+    add("qlang", "klingon");
+    expect_error("qlang", "unknown language 'klingon'", __LINE__);
+    reset();
+    add("qlang", "");
+    expect_error("qlang", "unknown language ''", __LINE__);
     reset();
     add("qq", "typo");
     expect_error("qq", "unknown parameter 'qq'", __LINE__);

@@ -201,6 +201,14 @@ for id in byline-0101 byline-0199; do
 done
 search q=Hauses qlang=de limit=100
 assert_line "$(field '.hits[].id')" byline-0199 "q=Hauses&qlang=de finds byline-0199"
+# qlang naming a language without a stemmer (a tag, as lang takes) leaves q unstemmed:
+# "strikes" then matches no English article, whose words are indexed as stems ("strike").
+search q=strikes qlang=en limit=0
+assert_eq "$STATUS" 200 "status of q=strikes&qlang=en"
+[ "$(field .total)" -gt 0 ] || fail "q=strikes&qlang=en (English stemming) finds nothing"
+search q=strikes qlang=pl limit=0
+assert_eq "$STATUS" 200 "status of q=strikes&qlang=pl"
+assert_eq "$(field .total)" 0 "articles for q=strikes&qlang=pl (not stemmed)"
 # A word with filters.
 assert_same_set "$(all_ids q=strike category=business from=2025)" \
     "$(want_ids "$SAMPLES" "words(\"$STRIKE\") and (.categories | index(\"business\") != null) and

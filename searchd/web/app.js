@@ -588,19 +588,30 @@
 
   /* One end of a date filter as epoch ms: the start of the period named (end: its last ms),
    * for the forms the API takes that a page needs to show. NaN for anything else. */
+  /* Whether year y, month mo (0-11) and day d name a real day: Date.UTC would roll a
+   * month 13 or a 30 February over into a later date, and read years below 100 as 19xx. */
+  function realDay(y, mo, d) {
+    const t = new Date(Date.UTC(y, mo, d));
+    return t.getUTCFullYear() === y && t.getUTCMonth() === mo && t.getUTCDate() === d;
+  }
+
+  /* The first (or, with `end`, the last) millisecond of a from/to value, or NaN when it is
+   * not a date the server would take (the server then refuses it, and says why). */
   function parseBound(text, end) {
     let m = /^(\d{4})(?:-?(\d{2})(?:-?(\d{2}))?)?$/.exec(text);
     if (m) {
       const y = +m[1];
       const mo = m[2] ? +m[2] - 1 : 0;
       const d = m[3] ? +m[3] : 1;
+      if (!realDay(y, mo, d)) return NaN;
       if (!end) return Date.UTC(y, mo, d);
       if (m[3]) return Date.UTC(y, mo, d) + DAY - 1;
       if (m[2]) return Date.UTC(y, mo + 1, 1) - 1;
       return Date.UTC(y + 1, 0, 1) - 1;
     }
-    m = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?/.exec(text);
-    return m ? Date.parse(text.replace(' ', 'T')) : NaN;
+    m = /^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(:\d{2})?/.exec(text);
+    if (!m || !realDay(+m[1], +m[2] - 1, +m[3])) return NaN;
+    return Date.parse(text.replace(' ', 'T'));
   }
 
   function isoDay(ms) {

@@ -764,6 +764,15 @@ test('a bad parameter shows the error state', async () => {
   await page.click('#retry');
   await expectUrl(page, (p) => p.get('q') === 'strike' && [...p.keys()].length === 1, 'started over');
   await expectIds(page, (await expected({ q: 'strike' })).hits.map((h) => h.id), 'started over');
+  // A date that does not exist is shown as given, never rolled over into a real one.
+  for (const bad of ['2024-13', '2024-02-30']) {
+    await page.goto(daemon.url + '/?q=strike&from=' + bad);
+    await page.waitForSelector('#error:not([hidden])');
+    assert.match(await page.textContent('#error-message'), /from/);
+    assert.equal(await page.inputValue('#from'), '', 'date field for from=' + bad);
+    const chips = await page.textContent('#chips');
+    assert.ok(chips.includes(bad + ' – …'), `chip for from=${bad}: ${chips}`);
+  }
   await close(page);
 });
 

@@ -153,7 +153,7 @@ void read_stub(bx_reader *r, const std::string &given, const std::string &file, 
         std::string arg = space == std::string::npos ? "" : line.substr(space + 1);
         std::string where = file + ":" + std::to_string(no);
         if (arg.empty())
-            throw Xapian::DatabaseOpeningError(where + ": bad line");
+            throw Xapian::DatabaseOpeningError(where + ": " + BX_NOT_A_STUB);
         if (type == "auto" || type == "glass" || type == "chert") {
             if (arg[0] != '/')
                 arg = dir + arg;
@@ -167,7 +167,7 @@ void read_stub(bx_reader *r, const std::string &given, const std::string &file, 
             throw Xapian::DatabaseOpeningError(where + ": remote programs are not supported; " +
                                                "serve the database with xapian-tcpsrv");
         } else {
-            throw Xapian::DatabaseOpeningError(where + ": bad line");
+            throw Xapian::DatabaseOpeningError(where + ": " + BX_NOT_A_STUB);
         }
     }
 }

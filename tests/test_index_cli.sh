@@ -190,6 +190,17 @@ assert_contains "$OUT" "byline-index " "--version"
 run_index stats --db "$SCRATCH/nothing-here"
 assert_eq "$RC" 1 "stats on a missing index"
 assert_contains "$ERR" "cannot open index" "stats message for a missing index"
+# A file of articles given as the index by mistake: said so, and the file is left as it was.
+head -n 3 "$SAMPLES" >"$SCRATCH/articles.jsonl"
+BEFORE=$(md5sum <"$SCRATCH/articles.jsonl")
+run_index --db "$SCRATCH/articles.jsonl" "$SAMPLES"
+assert_eq "$RC" 1 "exit status with a file of articles as --db"
+assert_contains "$ERR" "articles.jsonl:1: not a line of a stub file: an index is a folder" \
+    "message for a file of articles as --db"
+run_index stats --db "$SCRATCH/articles.jsonl"
+assert_contains "$ERR" "articles.jsonl:1: not a line of a stub file" \
+    "stats message for a file of articles as --db"
+assert_eq "$(md5sum <"$SCRATCH/articles.jsonl")" "$BEFORE" "the file given as --db is unchanged"
 run_index stats --db "$DB" extra
 assert_eq "$RC" 2 "stats with an argument it does not take"
 assert_contains "$ERR" "stats takes no other arguments, got 'extra'" "message for stats' extra argument"

@@ -115,7 +115,7 @@ static void test_stub_files(void)
     write_file("bad", "auto a\nnonsense here\n");
     CHECK_INT(open_path("bad", 0, &r, msg, sizeof msg), BX_ERR_OPENING);
     CHECK(r == NULL);
-    CHECK_CONTAINS(msg, "bad:2: bad line");
+    CHECK_CONTAINS(msg, "bad:2: not a line of a stub file");
     write_file("prog", "remote :xapian-progsrv a\n");
     CHECK_INT(open_path("prog", 0, &r, msg, sizeof msg), BX_ERR_OPENING);
     CHECK_CONTAINS(msg, "remote programs are not supported");

@@ -162,6 +162,10 @@ class DateRangeProcessor : public Xapian::RangeProcessor
         std::string vhi = Xapian::sortable_serialise(static_cast<double>(hi));
         if (begin.empty() && end.empty())
             return Xapian::Query(Xapian::Query::OP_VALUE_GE, BX_SLOT_DATE, std::string(1, '\0'));
+        // As the from and to parameters: a range that ends before it starts is an error, not
+        // a search that silently finds nothing.
+        if (!begin.empty() && !end.empty() && lo > hi)
+            return invalid("date range '" + begin + ".." + end + "' ends before it starts");
         if (begin.empty())
             return Xapian::Query(Xapian::Query::OP_VALUE_LE, BX_SLOT_DATE, vhi);
         if (end.empty())

@@ -471,6 +471,12 @@ check_bad lang invalid_parameter lang=x1
 check_bad lang invalid_parameter lang=klingonese
 check_bad q invalid_parameter "q=$(head -c 2049 /dev/zero | tr '\0' a)"
 check_bad q query_syntax "q=date:2024-99..2025"
+check_bad q query_syntax "q=date:2024-01-01..2023-01-01"
+assert_contains "$(field .error.message)" "date range '2024-01-01..2023-01-01' ends before it starts" \
+    "message for a date range that ends before it starts"
+# Ends inside one period are a range of that period, not a reversed one.
+search "q=date:2024-03..2024-03" limit=0
+assert_eq "$STATUS" 200 "status of a date range of one month"
 check_bad page invalid_parameter q= page=2000 limit=10
 http GET "$MAIN_URL/search?q=%FF%FE"
 assert_error 400 invalid_parameter q "q that is not UTF-8"

@@ -90,7 +90,8 @@ static const char *const skip_names[IX_NSKIP] = {
     "",          "invalid JSON",         "no id",         "wrong field type",
     "too large", "refused by the index", "unusable input"
 };
-static const char *const warn_names[IX_NWARN] = { "dates dropped", "text repaired from bad UTF-8",
+static const char *const warn_names[IX_NWARN] = { "dates dropped",
+                                                  "text repaired (bad UTF-8, NUL bytes)",
                                                   "unknown language", "flaws in the input" };
 
 static volatile sig_atomic_t interrupted;

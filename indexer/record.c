@@ -399,8 +399,25 @@ json_t *ix_parse_record(const char *line, size_t len, ix_diag *d)
             set_skip(d, IX_SKIP_TOO_LONG, "out of memory reading record");
             return NULL;
         }
-        if (line[bad] == '\0')
-            set_warn(d, IX_WARN_UTF8, "a NUL byte at byte %zu, read as a space", bad + 1);
+        /* The first NUL byte (read as a space) and the first byte that is not UTF-8 (the text
+         * is then read as Windows-1252), whichever the line has. */
+        const char *nul = memchr(line, '\0', len);
+        size_t invalid = len, at = 0, b = 0;
+        while (at < len && !bl_utf8_valid(line + at, len - at, &b)) {
+            if (line[at + b] != '\0') {
+                invalid = at + b;
+                break;
+            }
+            at += b + 1;
+        }
+        if (nul && invalid < len)
+            set_warn(d, IX_WARN_UTF8,
+                     "a NUL byte at byte %zu, read as a space, and invalid UTF-8 at byte %zu; "
+                     "text read as Windows-1252",
+                     (size_t)(nul - line) + 1, invalid + 1);
+        else if (nul)
+            set_warn(d, IX_WARN_UTF8, "a NUL byte at byte %zu, read as a space",
+                     (size_t)(nul - line) + 1);
         else
             set_warn(d, IX_WARN_UTF8, "invalid UTF-8 at byte %zu; text read as Windows-1252",
                      bad + 1);

@@ -61,7 +61,9 @@ enum bq_interval {
 typedef struct bq_request {
     const char *q;
     size_t q_len;
-    const char *qlang; /* stemming language for q (resolved code), or NULL for the default */
+    const char *qlang; /* stemming language for q: a resolved code, or a language tag (as given)
+                        * for a language without a stemmer, which leaves q unstemmed; NULL for
+                        * the default */
     bq_list category, source, author, lang, tag;
     int has_from, has_to;
     int64_t from, to; /* inclusive, seconds UTC */

@@ -21,9 +21,8 @@ static std::string with_reason(const Xapian::Error &e)
     return reason ? e.get_msg() + " (" + reason + ")" : e.get_msg();
 }
 
-const char BX_NOT_A_STUB[] = "not a line of a stub file: an index is a folder, and a file given "
-                             "as one must list databases, one a line ('auto PATH', 'glass PATH' "
-                             "or 'remote HOST:PORT')";
+const char BX_NOT_A_STUB[] = "not a line of a stub file, which lists databases one a line "
+                             "('auto PATH', 'glass PATH' or 'remote HOST:PORT')";
 
 bx_status bx_status_from_exception(const std::string &what, std::string &msg)
 {

@@ -195,7 +195,7 @@ head -n 3 "$SAMPLES" >"$SCRATCH/articles.jsonl"
 BEFORE=$(md5sum <"$SCRATCH/articles.jsonl")
 run_index --db "$SCRATCH/articles.jsonl" "$SAMPLES"
 assert_eq "$RC" 1 "exit status with a file of articles as --db"
-assert_contains "$ERR" "articles.jsonl:1: not a line of a stub file: an index is a folder" \
+assert_contains "$ERR" "articles.jsonl:1: not a line of a stub file, which lists databases" \
     "message for a file of articles as --db"
 run_index stats --db "$SCRATCH/articles.jsonl"
 assert_contains "$ERR" "articles.jsonl:1: not a line of a stub file" \

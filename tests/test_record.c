@@ -120,6 +120,19 @@ static void test_bad_records(void)
     CHECK_CONTAINS(d.warn_msg[IX_WARN_UTF8], "a NUL byte at byte 21, read as a space");
     CHECK_STR(rec.art.title, "a b");
     ix_record_release(&rec);
+    /* Both, in either order: each is named. */
+    static const char nul_bad[] = "{\"id\":\"x\",\"title\":\"a\0b\xe9\"}";
+    CHECK_INT(ix_record_from_json(&cv, nul_bad, sizeof nul_bad - 1, &rec, &d), 0);
+    CHECK_CONTAINS(d.warn_msg[IX_WARN_UTF8],
+                   "a NUL byte at byte 21, read as a space, and invalid UTF-8 at byte 23");
+    CHECK_STR(rec.art.title, "a b\xc3\xa9");
+    ix_record_release(&rec);
+    static const char bad_nul[] = "{\"id\":\"x\",\"title\":\"\xe9\0b\"}";
+    CHECK_INT(ix_record_from_json(&cv, bad_nul, sizeof bad_nul - 1, &rec, &d), 0);
+    CHECK_CONTAINS(d.warn_msg[IX_WARN_UTF8],
+                   "a NUL byte at byte 21, read as a space, and invalid UTF-8 at byte 20");
+    CHECK_STR(rec.art.title, "\xc3\xa9 b");
+    ix_record_release(&rec);
     CHECK_INT(conv("{\"id\":\"x\",\"lang\":\"tlh\"}", &rec, &d), 0);
     CHECK(d.warned & (1u << IX_WARN_LANG));
     CHECK(rec.art.lang == NULL);

@@ -474,9 +474,13 @@ check_bad q query_syntax "q=date:2024-99..2025"
 check_bad q query_syntax "q=date:2024-01-01..2023-01-01"
 assert_contains "$(field .error.message)" "date range '2024-01-01..2023-01-01' ends before it starts" \
     "message for a date range that ends before it starts"
-# Ends inside one period are a range of that period, not a reversed one.
-search "q=date:2024-03..2024-03" limit=0
-assert_eq "$STATUS" 200 "status of a date range of one month"
+# Each end is a whole period: ends of one period, or of periods of different sizes that
+# overlap, are a range, not a reversed one.
+for r in 2024-03..2024-03 2024..2024-03 2024-03..2024 2024-03-15..2024-03; do
+    search "q=date:$r" limit=0
+    assert_eq "$STATUS" 200 "status of q=date:$r"
+done
+check_bad q query_syntax "q=date:2024-03..2024-02-29"
 check_bad page invalid_parameter q= page=2000 limit=10
 http GET "$MAIN_URL/search?q=%FF%FE"
 assert_error 400 invalid_parameter q "q that is not UTF-8"

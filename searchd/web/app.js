@@ -586,32 +586,40 @@
 
   const DAY = 86400000;
 
-  /* One end of a date filter as epoch ms: the start of the period named (end: its last ms),
-   * for the forms the API takes that a page needs to show. NaN for anything else. */
-  /* Whether year y, month mo (0-11) and day d name a real day: Date.UTC would roll a
-   * month 13 or a 30 February over into a later date, and read years below 100 as 19xx. */
+  /* Milliseconds at the start of day d of month mo (0-11) of year y, UTC. Date.UTC would read
+   * years below 100 as 19xx. */
+  function utc(y, mo, d) {
+    const t = new Date(0);
+    t.setUTCFullYear(y, mo, d);
+    return t.getTime();
+  }
+
+  /* Whether year y, month mo (0-11) and day d name a real day: a month 13 or a 30 February
+   * would otherwise roll over into a later date. */
   function realDay(y, mo, d) {
-    const t = new Date(Date.UTC(y, mo, d));
+    const t = new Date(utc(y, mo, d));
     return t.getUTCFullYear() === y && t.getUTCMonth() === mo && t.getUTCDate() === d;
   }
 
-  /* The first (or, with `end`, the last) millisecond of a from/to value, or NaN when it is
-   * not a date the server would take (the server then refuses it, and says why). */
+  /* The first (or, with `end`, the last) millisecond of a from/to value, or NaN for a value
+   * the page does not read as a date: an impossible one such as 2024-13 (which the server
+   * refuses, and says why), or a form of the server's it does not know. The chip then shows
+   * the value as given. Times without a zone are UTC, as the server reads them. */
   function parseBound(text, end) {
-    let m = /^(\d{4})(?:-?(\d{2})(?:-?(\d{2}))?)?$/.exec(text);
+    let m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(text);
     if (m) {
       const y = +m[1];
       const mo = m[2] ? +m[2] - 1 : 0;
       const d = m[3] ? +m[3] : 1;
       if (!realDay(y, mo, d)) return NaN;
-      if (!end) return Date.UTC(y, mo, d);
-      if (m[3]) return Date.UTC(y, mo, d) + DAY - 1;
-      if (m[2]) return Date.UTC(y, mo + 1, 1) - 1;
-      return Date.UTC(y + 1, 0, 1) - 1;
+      if (!end) return utc(y, mo, d);
+      if (m[3]) return utc(y, mo, d) + DAY - 1;
+      if (m[2]) return utc(y, mo + 1, 1) - 1;
+      return utc(y + 1, 0, 1) - 1;
     }
-    m = /^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(:\d{2})?/.exec(text);
+    m = /^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/.exec(text);
     if (!m || !realDay(+m[1], +m[2] - 1, +m[3])) return NaN;
-    return Date.parse(text.replace(' ', 'T'));
+    return Date.parse(text.replace(' ', 'T') + (m[4] ? '' : 'Z'));
   }
 
   function isoDay(ms) {

@@ -159,6 +159,7 @@ async function openPage(pathAndQuery, opts = {}) {
   const context = await browser.newContext({
     viewport: opts.viewport || { width: 1280, height: 900 },
     colorScheme: opts.colorScheme || 'light',
+    timezoneId: opts.timezoneId,
   });
   context.setDefaultTimeout(WAIT);
   const page = await context.newPage();
@@ -774,6 +775,11 @@ test('a bad parameter shows the error state', async () => {
     assert.ok(chips.includes(bad + ' – …'), `chip for from=${bad}: ${chips}`);
   }
   await close(page);
+  // A time without a zone is UTC, as the server reads it, whatever the browser's zone.
+  const west = await openPage('/?q=strike&to=2025-03-14T23:30', { timezoneId: 'America/New_York' });
+  await west.waitForSelector('#hits > li');
+  assert.equal(await west.inputValue('#to'), '2025-03-14', 'date field for a UTC time, seen from New York');
+  await close(west);
 });
 
 test('landmarks, labels and contrast, in light and dark', async () => {

@@ -1451,6 +1451,15 @@ extern "C" bx_status bx_search(bx_reader *r, const bx_search_spec *s, bx_results
         }
         *out = res;
         return BX_OK;
+    } catch (const Xapian::UnimplementedError &e) {
+        // A query Xapian parses but cannot run, such as NEAR or ADJ over a group of terms (a
+        // wildcard of Byline's own, when its field name is typed by hand): the query's fault.
+        delete res;
+        r->err = "search failed: " + e.get_msg();
+        if (e.get_msg().find("OP_NEAR and OP_PHRASE") != std::string::npos)
+            r->err = "search failed: NEAR, ADJ and phrases take single words here, not "
+                     "wildcards or groups of words";
+        return BX_ERR_QUERY;
     } catch (...) {
         delete res;
         return bx_status_from_exception("search failed", r->err);

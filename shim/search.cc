@@ -296,6 +296,25 @@ bool quote_at(const std::string &text, size_t at)
     return text.compare(at, 3, "\xe2\x80\x9c") == 0 || text.compare(at, 3, "\xe2\x80\x9d") == 0;
 }
 
+// Byline's own field names for wildcards are not for users: one typed by hand
+// ("bylinewild:x") is read as a plain word, its ':' taken for a space. (Xapian 1.4.22's parser
+// leaks memory on some such input inside NEAR, and the query it builds cannot run.)
+std::string disarm_wild_fields(const std::string &text)
+{
+    std::string out = text;
+    const size_t n = strlen(WILD_PLAIN);
+    size_t at = 0;
+    while ((at = out.find(WILD_PLAIN, at)) != std::string::npos) {
+        size_t end = at + n;
+        while (end < out.size() && out[end] >= 'a' && out[end] <= 'z')
+            end++;
+        if (end < out.size() && out[end] == ':')
+            out[end] = ' ';
+        at = end;
+    }
+    return out;
+}
+
 // Rewrites each wildcard word of a query, a word ending in '*' outside quotes ("econom*",
 // "-title:elect*"), into a field of WildcardProcessor's ("bylinewild:econom_"). Left to
 // Xapian's own wildcard: words after another field (a boolean filter), inside a field's
@@ -1247,7 +1266,7 @@ bx_status run_search(bx_reader *r, const bx_search_spec *s, bx_results *res)
                      res->snippet_wildcards);
         unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
                          Xapian::QueryParser::FLAG_PURE_NOT;
-        std::string parsed = rewrite_wildcards(text);
+        std::string parsed = rewrite_wildcards(disarm_wild_fields(text));
         std::string excluded;
         if (only_excluded_words(parsed, excluded))
             q = Xapian::Query(Xapian::Query::OP_AND_NOT, match_all(),

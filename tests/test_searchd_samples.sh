@@ -481,11 +481,16 @@ for r in 2024-03..2024-03 2024..2024-03 2024-03..2024 2024-03-15..2024-03; do
     assert_eq "$STATUS" 200 "status of q=date:$r"
 done
 check_bad q query_syntax "q=date:2024-03..2024-02-29"
-# A query Xapian parses but cannot run (NEAR over the wildcard field Byline rewrites "h*" into,
-# typed by hand; found by fuzz_query): refused as the query's fault, not a server error.
-check_bad q query_syntax "q=rail NEAR bylinewild:h*Zstri"
-assert_contains "$(field .error.message)" "NEAR, ADJ and phrases take single words here" \
-    "message for NEAR over a group of words"
+# Byline's own wildcard field name typed by hand is a plain word. Found by fuzz_query: inside
+# NEAR it made a query Xapian could not run (a server error) and its parser leak memory, which
+# the ASan build's exit status below would show.
+search "q=rail NEAR bylinewild:h*Zstri"
+assert_eq "$STATUS" 200 "status of q=rail NEAR bylinewild:h*Zstri"
+search q=bylinewild:strike facets=category limit=0
+assert_eq "$STATUS" 200 "status of q=bylinewild:strike"
+WILD_TOTAL=$(field .total)
+search q=strike facets=category limit=0
+assert_eq "$WILD_TOTAL" "$(field .total)" "q=bylinewild:strike is read as the words bylinewild strike"
 check_bad page invalid_parameter q= page=2000 limit=10
 http GET "$MAIN_URL/search?q=%FF%FE"
 assert_error 400 invalid_parameter q "q that is not UTF-8"
@@ -946,6 +951,12 @@ assert_eq "$(printf '%s\n' "$log" | grep -c -v -E \
 for pid in "$MAIN_PID" "$OWN_PID" "$LATE_PID" "$COUNT_PID"; do
     stop_daemon "$pid"
     assert_eq "$STOP_RC" 0 "SIGTERM: exit status of byline-searchd (pid $pid)"
+    if [ "$STOP_RC" != 0 ]; then
+        for f in "$SCRATCH"/daemon-*/stderr; do
+            echo "--- $f (last lines)" >&2
+            tail -n 40 "$f" >&2
+        done
+    fi
 done
 assert_contains "$(cat "$SCRATCH/daemon-main/stderr")" "stopped" "SIGTERM: main daemon says it stopped"
 

@@ -92,15 +92,22 @@ for pid in "$LINK_PID" "$FOLDER_PID"; do
 done
 
 # ---- Missing, unreadable, damaged ------------------------------------------------------------------
-# answers_settle STATUS: asks /health until 6 answers in a row have this status (at most 15 s):
-# each worker thread keeps its last good index for a second after it fails.
+# answers_settle STATUS: asks /health until its answers have had this status for 1.5 s in a
+# row, six of them at least (at most 20 s). Each worker thread keeps its last good index for a
+# second after it first fails, and retries a missing one every half second; a run that long,
+# of requests on new connections that either thread may take, leaves neither thread behind.
 answers_settle() {
-    local run=0 start
+    local run=0 start run_start=0
     start=$(now_ms)
-    while [ $(($(now_ms) - start)) -lt 15000 ]; do
+    while [ $(($(now_ms) - start)) -lt 20000 ]; do
         get /health
-        if [ "$STATUS" = "$1" ]; then run=$((run + 1)); else run=0; fi
-        [ $run -ge 6 ] && return 0
+        if [ "$STATUS" = "$1" ]; then
+            [ $run = 0 ] && run_start=$(now_ms)
+            run=$((run + 1))
+        else
+            run=0
+        fi
+        [ $run -ge 6 ] && [ $(($(now_ms) - run_start)) -ge 1500 ] && return 0
         sleep 0.02
     done
     fail "/health did not settle on $1 (last: $STATUS ${BODY:0:200})"

@@ -365,11 +365,11 @@ class SpellingCounter : public Xapian::Stopper
 // Words too common in English to say what a text is about (common.cc): left out of English
 // queries, and out of the pairs of common words.
 extern const char *const BX_ENGLISH_STOPWORDS[];
+extern const size_t BX_N_ENGLISH_STOPWORDS;
 
 // Said of a file given as an index that is not a stub file (such as a file of articles given
 // to --db by mistake).
 extern const char BX_NOT_A_STUB[];
-extern const size_t BX_N_ENGLISH_STOPWORDS;
 
 // pairs.cc: adjacent pairs of a database's common words, indexed as boolean terms so that a
 // phrase of them is proved without positions.

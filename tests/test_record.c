@@ -113,26 +113,31 @@ static void test_bad_records(void)
     CHECK_STR(rec.art.title, "caf\xc3\xa9");
     CHECK_CONTAINS(d.warn_msg[IX_WARN_UTF8], "invalid UTF-8 at byte 23; text read as Windows-1252");
     ix_record_release(&rec);
-    /* A raw NUL byte (JSON wants \u0000, which is refused) is read as a space, and said so. */
-    static const char nul[] = "{\"id\":\"x\",\"title\":\"a\0b\"}";
-    CHECK_INT(ix_record_from_json(&cv, nul, sizeof nul - 1, &rec, &d), 0);
-    CHECK(d.warned & (1u << IX_WARN_UTF8));
-    CHECK_CONTAINS(d.warn_msg[IX_WARN_UTF8], "a NUL byte at byte 21, read as a space");
-    CHECK_STR(rec.art.title, "a b");
-    ix_record_release(&rec);
-    /* Both, in either order: each is named. */
-    static const char nul_bad[] = "{\"id\":\"x\",\"title\":\"a\0b\xe9\"}";
-    CHECK_INT(ix_record_from_json(&cv, nul_bad, sizeof nul_bad - 1, &rec, &d), 0);
-    CHECK_CONTAINS(d.warn_msg[IX_WARN_UTF8],
-                   "a NUL byte at byte 21, read as a space, and invalid UTF-8 at byte 23");
-    CHECK_STR(rec.art.title, "a b\xc3\xa9");
-    ix_record_release(&rec);
-    static const char bad_nul[] = "{\"id\":\"x\",\"title\":\"\xe9\0b\"}";
-    CHECK_INT(ix_record_from_json(&cv, bad_nul, sizeof bad_nul - 1, &rec, &d), 0);
-    CHECK_CONTAINS(d.warn_msg[IX_WARN_UTF8],
-                   "a NUL byte at byte 21, read as a space, and invalid UTF-8 at byte 20");
-    CHECK_STR(rec.art.title, "\xc3\xa9 b");
-    ix_record_release(&rec);
+    /* A raw NUL byte (JSON wants \u0000, which is refused) is read as a space, and said so;
+     * with bad UTF-8 in the same record, in either order, each is named. */
+    static const struct {
+        const char *line;
+        size_t len;
+        const char *warning, *title;
+    } nuls[] = {
+#define NUL_CASE(line, warning, title) { line, sizeof line - 1, warning, title }
+        NUL_CASE("{\"id\":\"x\",\"title\":\"a\0b\"}", "a NUL byte at byte 21, read as a space",
+                 "a b"),
+        NUL_CASE("{\"id\":\"x\",\"title\":\"a\0b\xe9\"}",
+                 "a NUL byte at byte 21, read as a space, and invalid UTF-8 at byte 23",
+                 "a b\xc3\xa9"),
+        NUL_CASE("{\"id\":\"x\",\"title\":\"\xe9\0b\"}",
+                 "a NUL byte at byte 21, read as a space, and invalid UTF-8 at byte 20",
+                 "\xc3\xa9 b"),
+#undef NUL_CASE
+    };
+    for (size_t i = 0; i < sizeof nuls / sizeof nuls[0]; i++) {
+        CHECK_INT(ix_record_from_json(&cv, nuls[i].line, nuls[i].len, &rec, &d), 0);
+        CHECK(d.warned & (1u << IX_WARN_UTF8));
+        CHECK_CONTAINS(d.warn_msg[IX_WARN_UTF8], nuls[i].warning);
+        CHECK_STR(rec.art.title, nuls[i].title);
+        ix_record_release(&rec);
+    }
     CHECK_INT(conv("{\"id\":\"x\",\"lang\":\"tlh\"}", &rec, &d), 0);
     CHECK(d.warned & (1u << IX_WARN_LANG));
     CHECK(rec.art.lang == NULL);

@@ -45,6 +45,11 @@ bx_status bx_status_from_exception(const std::string &what, std::string &msg)
         return BX_ERR_OPENING;
     } catch (const Xapian::DatabaseOpeningError &e) {
         msg = what + ": " + with_reason(e);
+        // Xapian reads a file given as a database as a stub file, and says no more than
+        // "Bad line" of one that is not (a file of articles given as the index, say).
+        const std::string bad = ": Bad line";
+        if (msg.size() >= bad.size() && msg.compare(msg.size() - bad.size(), bad.size(), bad) == 0)
+            msg.replace(msg.size() - bad.size(), bad.size(), std::string(": ") + BX_NOT_A_STUB);
         return BX_ERR_OPENING;
     } catch (const Xapian::QueryParserError &e) {
         msg = what + ": " + e.get_msg();

@@ -396,11 +396,6 @@ extern "C" bx_status bx_writer_open(const char *path_z, const bx_writer_options 
         std::string msg;
         bx_status st =
             bx_status_from_exception(std::string("cannot open index '") + path_z + "'", msg);
-        // Xapian reads a file given as a database as a stub file, and says no more than
-        // "Bad line" of one that is not (a file of articles given as the index, say).
-        const std::string bad = ": Bad line";
-        if (msg.size() >= bad.size() && msg.compare(msg.size() - bad.size(), bad.size(), bad) == 0)
-            msg.replace(msg.size() - bad.size(), bad.size(), std::string(": ") + BX_NOT_A_STUB);
         delete w;
         bx_set_err(err, msg);
         return st;
